@@ -1,0 +1,12 @@
+# -DNW_SANITIZE=address,undefined (s2n's ASAN/UBSAN blocks).
+if(NW_SANITIZE)
+    add_compile_options(-fsanitize=${NW_SANITIZE} -fno-sanitize-recover=all -fno-omit-frame-pointer)
+    add_link_options(-fsanitize=${NW_SANITIZE})
+endif()
+if(NW_FUZZ)
+    if(NOT CMAKE_C_COMPILER_ID MATCHES "Clang")
+        message(FATAL_ERROR "NW_FUZZ needs clang (libFuzzer)")
+    endif()
+    add_compile_options(-fsanitize=fuzzer-no-link,address,undefined -fno-omit-frame-pointer)
+    add_link_options(-fsanitize=address,undefined)
+endif()
