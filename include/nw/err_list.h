@@ -8,6 +8,14 @@
 #ifndef NW_ERR_LIST_H
 #define NW_ERR_LIST_H
 
+#include <nw/err_api.h>
+#include <nw/err_attest.h>
+#include <nw/err_aws.h>
+#include <nw/err_core_msg.h>
+#include <nw/err_core_tx.h>
+#include <nw/err_net.h>
+#include <nw/err_store.h>
+
 /* clang-format off */
 #define NW_ERRORS_GENERIC(X) \
     X(NW_OK,                0, "success") \
@@ -42,15 +50,7 @@
     X(NW_ERR_RLP_TRAILING,         110, "trailing bytes after RLP item") \
     X(NW_ERR_RLP_DEPTH,            111, "RLP nesting too deep") \
     X(NW_ERR_RLP_TYPE,             112, "RLP item has the wrong type (list vs string)")
-/* core codes 113-199 are added below this line by the core modules */
 
-#define NW_ERRORS_CORE_TX(X)
-#define NW_ERRORS_CORE_MSG(X)
-#define NW_ERRORS_NET(X)
-#define NW_ERRORS_AWS(X)
-#define NW_ERRORS_ATTEST(X)
-#define NW_ERRORS_STORE(X)
-#define NW_ERRORS_API(X)
 /* clang-format on */
 
 #define NW_ERRORS(X)   \

@@ -1,0 +1,12 @@
+/*
+ * Error codes of one area: key store and audit log (500s).
+ * X(NAME, NUMBER, "description"); see <nw/err_list.h> for the rules.
+ */
+#ifndef NW_ERR_STORE_H
+#define NW_ERR_STORE_H
+
+/* clang-format off */
+#define NW_ERRORS_STORE(X)
+/* clang-format on */
+
+#endif /* NW_ERR_STORE_H */
