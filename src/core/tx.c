@@ -193,7 +193,8 @@ static nw_err end_raw(struct nw_tx_signed *out, const struct nw_tx *tx, const st
     return NW_OK;
 }
 
-nw_err nw_tx_encode_signed(struct nw_tx_signed *out, const struct nw_tx *tx, const struct nw_sig *sig)
+nw_err
+nw_tx_encode_signed(struct nw_tx_signed *out, const struct nw_tx *tx, const struct nw_sig *sig)
 {
     nw_err err = begin_raw(out, tx);
     if (err == NW_OK)
@@ -205,8 +206,8 @@ nw_err nw_tx_encode_signed(struct nw_tx_signed *out, const struct nw_tx *tx, con
     return map_buf_err(err);
 }
 
-static nw_err check_from(const struct nw_secp *ctx, const struct nw_tx *tx,
-                         const struct nw_seckey *key)
+static nw_err
+check_from(const struct nw_secp *ctx, const struct nw_tx *tx, const struct nw_seckey *key)
 {
     uint8_t addr[20];
     if (!tx->has_from)

@@ -36,15 +36,27 @@ enum field {
 };
 
 static const char *const field_names[F_COUNT] = {
-    "type",  "chainId",       "nonce",        "gas",        "gasPrice",
-    "maxFeePerGas", "maxPriorityFeePerGas", "maxFeePerBlobGas", "blobVersionedHashes", "to",
-    "value", "data",          "accessList",   "authorizationList", "from",
+    "type",
+    "chainId",
+    "nonce",
+    "gas",
+    "gasPrice",
+    "maxFeePerGas",
+    "maxPriorityFeePerGas",
+    "maxFeePerBlobGas",
+    "blobVersionedHashes",
+    "to",
+    "value",
+    "data",
+    "accessList",
+    "authorizationList",
+    "from",
 };
 
 #define BIT(f) (1u << (f))
-#define COMMON                                                                                     \
-    (BIT(F_TYPE) | BIT(F_CHAIN_ID) | BIT(F_NONCE) | BIT(F_GAS) | BIT(F_TO) | BIT(F_VALUE) |         \
-     BIT(F_DATA) | BIT(F_FROM))
+#define COMMON                                                                           \
+ (BIT(F_TYPE) | BIT(F_CHAIN_ID) | BIT(F_NONCE) | BIT(F_GAS) | BIT(F_TO) | BIT(F_VALUE) | \
+  BIT(F_DATA) | BIT(F_FROM))
 #define FEES_1559 (BIT(F_MAX_FEE) | BIT(F_MAX_PRIO))
 
 /* Allowed and required fields per type (EIP-2930, EIP-1559, EIP-4844, EIP-7702 field lists). */
@@ -166,8 +178,12 @@ static nw_err sub_err(struct pctx *p, nw_err code, const char *list, size_t i, c
 }
 
 /* Check an entry object has only the given keys; report the first unknown one. */
-static nw_err check_keys(struct pctx *p, const json_t *obj, const char *list, size_t i,
-                         const char *const *keys, size_t nkeys)
+static nw_err check_keys(struct pctx *p,
+                         const json_t *obj,
+                         const char *list,
+                         size_t i,
+                         const char *const *keys,
+                         size_t nkeys)
 {
     const char *k;
     json_t *v;
@@ -184,8 +200,8 @@ static nw_err check_keys(struct pctx *p, const json_t *obj, const char *list, si
     return NW_OK;
 }
 
-static nw_err get_member(struct pctx *p, json_t **out, const json_t *obj, const char *list,
-                         size_t i, const char *key)
+static nw_err get_member(
+    struct pctx *p, json_t **out, const json_t *obj, const char *list, size_t i, const char *key)
 {
     *out = json_object_get(obj, key);
     if (*out == NULL)
