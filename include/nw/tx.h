@@ -18,10 +18,10 @@
  *     nw_tx_signed_clear(&out);
  *
  * The request dict (DESIGN.md section 4), field by field:
- *  - type: 0..4, JSON integer or 0x-hex; when absent it is inferred as web3.py/eth-account do:
- *    gasPrice -> 0 (1 when accessList is present too); otherwise maxFeePerBlobGas or
- *    blobVersionedHashes -> 3; authorizationList -> 4; maxFeePerGas/maxPriorityFeePerGas -> 2;
- *    otherwise 0 (which then needs gasPrice).
+ *  - type: 0..4, JSON integer or 0x-hex; when absent it is inferred as eth-account's
+ *    set_transaction_type_if_needed does: gasPrice with accessList -> 1; maxFeePerGas or
+ *    maxPriorityFeePerGas -> 2, or 3 with maxFeePerBlobGas/blobVersionedHashes, or 4 with
+ *    authorizationList; otherwise 0 (legacy, which then refuses any typed-only field).
  *  - chainId, nonce, gas, gasPrice, maxFeePerGas, maxPriorityFeePerGas, maxFeePerBlobGas:
  *    integers (JSON integer or 0x-hex string, see <nw/quantity.h>). nonce and gas are always
  *    required; chainId is required for types 1-4 and optional for type 0 (absent = pre-EIP-155,

@@ -98,17 +98,22 @@ static nw_err find_field(const char *key, enum field *f)
     return NW_ERR_TX_UNKNOWN_FIELD;
 }
 
-/* eth-account's inference when "type" is absent. */
+/*
+ * eth-account's set_transaction_type_if_needed, when "type" is absent: gasPrice with accessList
+ * is type 1; either EIP-1559 fee makes it 2, or 3 with a blob field, or 4 with an
+ * authorizationList; anything else is legacy (whose allowed set then rejects stray fields).
+ */
 static enum nw_tx_type infer_type(json_t *const slot[F_COUNT])
 {
-    if (slot[F_GAS_PRICE] != NULL)
-        return slot[F_ACCESS_LIST] != NULL ? NW_TX_ACCESS_LIST : NW_TX_LEGACY;
-    if (slot[F_MAX_FEE_BLOB] != NULL || slot[F_BLOB_HASHES] != NULL)
-        return NW_TX_BLOB;
-    if (slot[F_AUTH_LIST] != NULL)
-        return NW_TX_SET_CODE;
-    if (slot[F_MAX_FEE] != NULL || slot[F_MAX_PRIO] != NULL)
+    if (slot[F_GAS_PRICE] != NULL && slot[F_ACCESS_LIST] != NULL)
+        return NW_TX_ACCESS_LIST;
+    if (slot[F_MAX_FEE] != NULL || slot[F_MAX_PRIO] != NULL) {
+        if (slot[F_MAX_FEE_BLOB] != NULL || slot[F_BLOB_HASHES] != NULL)
+            return NW_TX_BLOB;
+        if (slot[F_AUTH_LIST] != NULL)
+            return NW_TX_SET_CODE;
         return NW_TX_DYNAMIC_FEE;
+    }
     return NW_TX_LEGACY;
 }
 

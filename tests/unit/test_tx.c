@@ -352,7 +352,11 @@ static void test_parse_errors(void **state)
               "maxFeePerGas");
     parse_err("{\"type\":0," BASE0 ",\"accessList\":[]}", NW_ERR_TX_FIELD_NOT_ALLOWED,
               "accessList");
-    parse_err("{" BASE0 ",\"maxFeePerGas\":1}", NW_ERR_TX_FIELD_NOT_ALLOWED, "maxFeePerGas");
+    /* eth-account infers type 2 from maxFeePerGas, so gasPrice is then the stray field. */
+    parse_err("{" BASE0 ",\"chainId\":1,\"maxFeePerGas\":1}", NW_ERR_TX_FIELD_NOT_ALLOWED,
+              "gasPrice");
+    parse_err("{" BASE0 ",\"blobVersionedHashes\":[]}", NW_ERR_TX_FIELD_NOT_ALLOWED,
+              "blobVersionedHashes");
     parse_err("{" BASE2 ",\"gasPrice\":1,\"type\":2}", NW_ERR_TX_FIELD_NOT_ALLOWED, "gasPrice");
     parse_err("{" BASE2 ",\"authorizationList\":[]," TO "}", NW_ERR_TX_EMPTY_AUTH_LIST,
               "authorizationList");
@@ -477,7 +481,7 @@ static void test_sign_extra(void **state)
     static const char *const txs[] = {
         "{" BASE0 ",\"chainId\":1337,\"data\":\"0x00\"," TO ",\"value\":\"1e-18\"}",
         "{" BASE0 ",\"chainId\":1,\"accessList\":[{\"address\":"
-                  "\"0x0000000000000000000000000000000000000001\","
+        "\"0x0000000000000000000000000000000000000001\","
         "\"storageKeys\":[]},{\"address\":\"0x0000000000000000000000000000000000000002\","
         "\"storageKeys\":"
         "[\"0x0000000000000000000000000000000000000000000000000000000000000001\"]}]}",
