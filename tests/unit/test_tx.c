@@ -661,6 +661,61 @@ static void test_decode_errors(void **state)
     }
 }
 
+/* EIP-4844 network form: [tx_payload_body, blobs, commitments, proofs]; the hash is the tx's. */
+static void test_blob_wrapper(void **state)
+{
+    (void)state;
+    struct nw_seckey key;
+    struct nw_tx_signed st, dec;
+    struct nw_tx tx;
+    struct nw_diag diag;
+    uint8_t addr[20], sender[20];
+    load_key(&key, test_key);
+    assert_int_equal(nw_address_from_seckey(secp, addr, &key), NW_OK);
+    nw_tx_signed_init(&st);
+    nw_tx_signed_init(&dec);
+    nw_tx_init(&tx);
+    assert_int_equal(
+        sign_text(&st, &diag,
+                  "{" BASE2 ",\"maxFeePerBlobGas\":1,\"blobVersionedHashes\":[\"0x01000000"
+                  "00000000000000000000000000000000000000000000000000000001\"]," TO "}",
+                  &key),
+        NW_OK);
+    struct nw_buf w, items;
+    nw_buf_init(&w, 1u << 20, false);
+    nw_buf_init(&items, 1u << 20, false);
+    uint8_t blob[64];
+    memset(blob, 0x11, sizeof(blob));
+    size_t m;
+    assert_int_equal(nw_buf_append(&items, st.raw.ptr + 1, st.raw.len - 1), NW_OK);
+    for (int i = 0; i < 3; i++) {
+        nw_rlp_list_begin(&items, &m);
+        assert_int_equal(nw_rlp_put_bytes(&items, nw_cur_of(blob, i == 0 ? 64 : 48)), NW_OK);
+        assert_int_equal(nw_rlp_list_end(&items, m), NW_OK);
+    }
+    assert_int_equal(nw_buf_append_byte(&w, 0x03), NW_OK);
+    assert_int_equal(nw_rlp_put_list_header(&w, items.len), NW_OK);
+    assert_int_equal(nw_buf_append(&w, items.ptr, items.len), NW_OK);
+    assert_int_equal(nw_tx_decode(&tx, &dec, nw_buf_cur(&w)), NW_OK);
+    assert_memory_equal(dec.hash32, st.hash32, 32);
+    assert_memory_equal(dec.signing_hash32, st.signing_hash32, 32);
+    assert_int_equal(nw_tx_recover_sender(secp, sender, &dec), NW_OK);
+    assert_memory_equal(sender, addr, 20);
+    /* A wrapper with a missing part is refused. */
+    w.len = 0;
+    assert_int_equal(nw_buf_append_byte(&w, 0x03), NW_OK);
+    assert_int_equal(nw_rlp_put_list_header(&w, st.raw.len - 1 + 1), NW_OK);
+    assert_int_equal(nw_buf_append(&w, st.raw.ptr + 1, st.raw.len - 1), NW_OK);
+    assert_int_equal(nw_buf_append_byte(&w, 0xc0), NW_OK);
+    assert_int_equal(nw_tx_decode(&tx, &dec, nw_buf_cur(&w)), NW_ERR_RLP_TRUNCATED);
+    nw_buf_clear(&w);
+    nw_buf_clear(&items);
+    nw_tx_clear(&tx);
+    nw_tx_signed_clear(&st);
+    nw_tx_signed_clear(&dec);
+    nw_seckey_clear(&key);
+}
+
 static void test_auth_errors(void **state)
 {
     (void)state;
@@ -726,6 +781,7 @@ int main(void)
         cmocka_unit_test(test_type_inference),
         cmocka_unit_test(test_sign_extra),
         cmocka_unit_test(test_decode_errors),
+        cmocka_unit_test(test_blob_wrapper),
         cmocka_unit_test(test_auth_errors),
         cmocka_unit_test(test_alloc_failures),
     };
