@@ -89,8 +89,9 @@ static nw_err map_buf_err(nw_err e)
 
 static nw_err find_field(const char *key, enum field *f)
 {
+    /* The first character narrows the candidates to one or two names. */
     for (int i = 0; i < F_COUNT; i++) {
-        if (strcmp(key, field_names[i]) == 0) {
+        if (key[0] == field_names[i][0] && strcmp(key, field_names[i]) == 0) {
             *f = (enum field)i;
             return NW_OK;
         }
