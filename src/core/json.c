@@ -19,8 +19,8 @@ nw_err nw_json_parse_object(json_t **out, struct nw_diag *diag, struct nw_cur te
         switch (json_error_code(&je)) {
             case json_error_numeric_overflow:
                 return nw_diag_set(diag, NW_ERR_JSON_NUMBER_TOO_BIG,
-                                   "line %d column %d: number literal too large to hold exactly "
-                                   "(send integers above 2^63-1 as 0x-hex strings)",
+                                   "line %d column %d (send integers above 2^63-1 as 0x-hex "
+                                   "strings)",
                                    je.line, je.column);
             case json_error_duplicate_key:
                 return nw_diag_set(diag, NW_ERR_JSON_DUPLICATE_KEY, "line %d column %d", je.line,
