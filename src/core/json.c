@@ -12,7 +12,7 @@ nw_err nw_json_parse_object(json_t **out, struct nw_diag *diag, struct nw_cur te
     json_error_t je;
     *out = NULL;
     if (text.len > NW_JSON_MAX_BYTES)
-        return nw_diag_set(diag, NW_ERR_TOO_LARGE, "JSON text longer than %u bytes",
+        return nw_diag_set(diag, NW_ERR_TOO_LARGE, "JSON text longer than %zu bytes",
                            NW_JSON_MAX_BYTES);
     json_t *j = json_loadb((const char *)text.ptr, text.len, JSON_REJECT_DUPLICATES, &je);
     if (j == NULL) {
