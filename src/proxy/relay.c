@@ -1,0 +1,941 @@
+/*
+ * The relay: one edge-triggered epoll loop per worker thread, each accepting from every
+ * listener (EPOLLEXCLUSIVE) and owning the connections it accepted.
+ *
+ * Each connection has two sides (a: the client, b: the target) and two directions (up: a to b,
+ * down: b to a). A direction moves bytes through a pipe with splice(2), so they never enter user
+ * space, or through a 64 KiB buffer where a socket cannot splice (EINVAL, e.g. vsock on older
+ * kernels). Either way a direction reads only when its pipe or buffer is empty, so memory per
+ * connection is bounded and a slow reader stops the writer (backpressure): the kernel's socket
+ * buffers do the queueing. On EOF a direction drains what it holds and then shuts down the write
+ * side of the other socket; the opposite direction keeps going (half-close, as netcat's
+ * readwrite() does). The connection ends when both directions are done, on an error, after the
+ * idle timeout, or at the drain deadline.
+ *
+ * Readiness is tracked per side (in/out): set by an epoll event, cleared on EAGAIN. With edge
+ * triggering a flag can only be cleared by a syscall that saw the socket empty or full, so no
+ * wake-up is ever lost (cf. redis ae.c, which uses level triggering instead).
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <netinet/in.h>
+#include <netinet/tcp.h>
+#include <poll.h>
+#include <pthread.h>
+#include <signal.h>
+#include <stdatomic.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/epoll.h>
+#include <sys/eventfd.h>
+#include <sys/resource.h>
+#include <sys/signalfd.h>
+#include <sys/socket.h>
+#include <sys/un.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "dns.h"
+#include "proxy.h"
+
+#define COPY_BUF_SIZE (64 * 1024)
+#define PIPE_POOL_MAX 64
+#define ACCEPT_BATCH  64
+#define EVENTS_MAX    256
+
+enum ev_kind { EV_LISTEN = 1, EV_WAKE, EV_SIDE };
+
+struct listener {
+    enum ev_kind kind;
+    int fd;
+    size_t route;
+};
+
+struct conn;
+
+struct side {
+    enum ev_kind kind;
+    int fd;
+    bool in, out, tcp;
+    struct conn *c;
+};
+
+struct dir {
+    struct side *src, *dst;
+    int pipe[2];
+    uint8_t *buf;
+    size_t queued, off;
+    bool copy, eof, done;
+    uint64_t bytes;
+};
+
+enum conn_state { CS_RESOLVE, CS_CONNECT, CS_RELAY, CS_CLOSED };
+
+struct conn {
+    struct conn *prev, *next, *wnext;
+    struct worker *w;
+    size_t route;
+    uint64_t id;
+    enum conn_state st;
+    struct side a, b;
+    struct dir up, down;
+    struct sockaddr_storage addrs[NW_PROXY_ADDRS_MAX];
+    socklen_t lens[NW_PROXY_ADDRS_MAX];
+    size_t naddrs, next_addr;
+    int last_errno;
+    uint64_t t_start, t_last, deadline;
+    char peer[NW_ADDR_TEXT_MAX];
+};
+
+/* A worker's cache of one route's resolved target. */
+struct dns_entry {
+    bool pending;
+    uint64_t expires;
+    struct sockaddr_storage ss[NW_PROXY_ADDRS_MAX];
+    socklen_t lens[NW_PROXY_ADDRS_MAX];
+    size_t n;
+    struct conn *waiters;
+};
+
+struct worker {
+    struct proxy *px;
+    unsigned id;
+    int epfd;
+    struct listener wake; /* eventfd */
+    pthread_t th;
+    struct conn *conns, *zombies;
+    size_t nconns;
+    int pipes[PIPE_POOL_MAX][2];
+    size_t npipes;
+    struct dns_entry dns[NW_PROXY_ROUTES_MAX];
+    pthread_mutex_t mu; /* guards done */
+    struct nw_dns_job *done;
+    uint64_t now, next_sweep, limit_logged;
+    bool drain_seen;
+};
+
+/* What every close is counted as; stats print these names. */
+enum reason { R_EOF, R_RESET, R_RESOLVE, R_CONNECT, R_DENIED, R_TIMEOUT, R_IDLE, R_DRAIN, R_NOMEM };
+static const char *const reason_names[] = {
+    "eof",  "reset",          "resolve-failed", "connect-failed", "denied", "connect-timeout",
+    "idle", "drain-deadline", "no-memory"};
+
+struct route_rt {
+    bool needs_dns;
+    struct sockaddr_storage ss[NW_PROXY_ADDRS_MAX];
+    socklen_t lens[NW_PROXY_ADDRS_MAX];
+    size_t n;
+};
+
+struct proxy {
+    const struct nw_proxy_cfg *cfg;
+    struct listener lst[NW_PROXY_ROUTES_MAX];
+    struct route_rt rt[NW_PROXY_ROUTES_MAX];
+    pthread_rwlock_t al_lock;
+    struct nw_proxy_allowlist *al; /* NULL: no allowlist configured */
+    struct worker *workers;
+    atomic_bool draining, stop;
+    atomic_uint active, drained_acks, live_workers;
+    atomic_uint_fast64_t next_id, accepted, connected, closed, refused_limit, bytes_up, bytes_down;
+    atomic_uint_fast64_t by_reason[NW_ARRAY_LEN(reason_names)];
+};
+
+static uint64_t mono_ms(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (uint64_t)ts.tv_sec * 1000u + (uint64_t)ts.tv_nsec / 1000000u;
+}
+
+static void u64s(char out[24], uint64_t v)
+{
+    (void)snprintf(out, 24, "%llu", (unsigned long long)v);
+}
+
+/* ---- pipes ---- */
+
+static bool pipe_get(struct worker *w, int p[2])
+{
+    if (w->npipes > 0) {
+        w->npipes--;
+        p[0] = w->pipes[w->npipes][0];
+        p[1] = w->pipes[w->npipes][1];
+        return true;
+    }
+    if (pipe2(p, O_NONBLOCK | O_CLOEXEC) != 0)
+        return false;
+    /* A bigger pipe means fewer splice calls per megabyte; failure (limits) keeps the default. */
+    (void)fcntl(p[1], F_SETPIPE_SZ, (int)w->px->cfg->pipe_size);
+    return true;
+}
+
+static void pipe_put(struct worker *w, int p[2], bool empty)
+{
+    if (p[0] < 0)
+        return;
+    if (empty && w->npipes < PIPE_POOL_MAX) {
+        w->pipes[w->npipes][0] = p[0];
+        w->pipes[w->npipes][1] = p[1];
+        w->npipes++;
+    } else {
+        close(p[0]);
+        close(p[1]);
+    }
+    p[0] = p[1] = -1;
+}
+
+/* ---- connection life ---- */
+
+static void conn_close(struct conn *c, enum reason why)
+{
+    struct worker *w = c->w;
+    struct proxy *px = w->px;
+    if (c->st == CS_CLOSED)
+        return;
+    if (c->st == CS_RESOLVE) {
+        struct conn **pp = &w->dns[c->route].waiters;
+        while (*pp != NULL && *pp != c)
+            pp = &(*pp)->wnext;
+        if (*pp == c)
+            *pp = c->wnext;
+    }
+    /* An abortive close tells the other peer the stream did not end cleanly. */
+    if (why == R_RESET || why == R_DRAIN || why == R_IDLE) {
+        struct linger lg = {1, 0};
+        (void)setsockopt(c->a.fd, SOL_SOCKET, SO_LINGER, &lg, sizeof(lg));
+        if (c->b.fd >= 0)
+            (void)setsockopt(c->b.fd, SOL_SOCKET, SO_LINGER, &lg, sizeof(lg));
+    }
+    close(c->a.fd);
+    if (c->b.fd >= 0)
+        close(c->b.fd);
+    pipe_put(w, c->up.pipe, c->up.queued == 0);
+    pipe_put(w, c->down.pipe, c->down.queued == 0);
+    free(c->up.buf);
+    free(c->down.buf);
+    c->up.buf = c->down.buf = NULL;
+
+    char up[24], down[24], ms[24], id[24], err[64] = "";
+    u64s(up, c->up.bytes);
+    u64s(down, c->down.bytes);
+    u64s(ms, w->now - c->t_start);
+    u64s(id, c->id);
+    if (why == R_CONNECT || why == R_RESET || why == R_RESOLVE)
+        (void)snprintf(err, sizeof(err), "%s", c->last_errno ? strerror(c->last_errno) : "-");
+    nw_log(why == R_EOF ? NW_LOG_INFO : NW_LOG_WARN, "close", "conn", id, "peer", c->peer, "route",
+           px->cfg->routes[c->route].text, "up", up, "down", down, "ms", ms, "reason",
+           reason_names[why], err[0] ? "error" : NULL, err, NULL);
+    atomic_fetch_add(&px->bytes_up, c->up.bytes);
+    atomic_fetch_add(&px->bytes_down, c->down.bytes);
+    atomic_fetch_add(&px->by_reason[why], 1);
+    atomic_fetch_add(&px->closed, 1);
+    atomic_fetch_sub(&px->active, 1);
+
+    /* Unlink now; free after the current batch of events, which may still name it. */
+    if (c->prev != NULL)
+        c->prev->next = c->next;
+    else
+        w->conns = c->next;
+    if (c->next != NULL)
+        c->next->prev = c->prev;
+    w->nconns--;
+    c->st = CS_CLOSED;
+    c->next = w->zombies;
+    w->zombies = c;
+}
+
+static void set_nodelay(int fd)
+{
+    int one = 1;
+    (void)setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof(one));
+}
+
+static bool is_inet(const struct sockaddr_storage *ss)
+{
+    return ss->ss_family == AF_INET || ss->ss_family == AF_INET6;
+}
+
+/*
+ * Move bytes in one direction until the source is empty or the destination full.
+ * Returns false on a fatal error (c->last_errno set).
+ */
+static bool pump(struct conn *c, struct dir *d)
+{
+    const struct nw_proxy_cfg *cfg = c->w->px->cfg;
+    for (;;) {
+        ssize_t n;
+        if (d->queued > 0) {
+            if (!d->dst->out)
+                return true;
+            if (d->copy)
+                n = write(d->dst->fd, d->buf + d->off, d->queued);
+            else
+                n = splice(d->pipe[0], NULL, d->dst->fd, NULL, d->queued,
+                           SPLICE_F_MOVE | SPLICE_F_NONBLOCK);
+            if (n > 0) {
+                d->queued -= (size_t)n;
+                d->off += (size_t)n;
+                d->bytes += (uint64_t)n;
+                c->t_last = c->w->now;
+                continue;
+            }
+            if (n < 0 && errno == EAGAIN) {
+                d->dst->out = false;
+                return true;
+            }
+            if (n < 0 && errno == EINTR)
+                continue;
+            c->last_errno = n < 0 ? errno : EIO;
+            return false;
+        }
+        if (d->eof) {
+            if (!d->done) {
+                (void)shutdown(d->dst->fd, SHUT_WR);
+                d->done = true;
+            }
+            return true;
+        }
+        if (!d->src->in)
+            return true;
+        if (!d->copy && d->pipe[0] < 0 && !pipe_get(c->w, d->pipe))
+            d->copy = true;
+        if (d->copy && d->buf == NULL && (d->buf = malloc(COPY_BUF_SIZE)) == NULL) {
+            c->last_errno = ENOMEM;
+            return false;
+        }
+        if (d->copy)
+            n = read(d->src->fd, d->buf, COPY_BUF_SIZE);
+        else
+            n = splice(d->src->fd, NULL, d->pipe[1], NULL, cfg->pipe_size,
+                       SPLICE_F_MOVE | SPLICE_F_NONBLOCK);
+        if (n > 0) {
+            d->queued = (size_t)n;
+            d->off = 0;
+        } else if (n == 0) {
+            d->eof = true;
+        } else if (errno == EAGAIN) {
+            d->src->in = false;
+            return true;
+        } else if (errno == EINVAL && !d->copy) {
+            /* This socket cannot splice: fall back to copying through a buffer. */
+            pipe_put(c->w, d->pipe, true);
+            d->copy = true;
+        } else if (errno != EINTR) {
+            c->last_errno = errno;
+            return false;
+        }
+    }
+}
+
+static void relay(struct conn *c)
+{
+    if (!pump(c, &c->up) || !pump(c, &c->down)) {
+        conn_close(c, R_RESET);
+        return;
+    }
+    if (c->up.done && c->down.done)
+        conn_close(c, R_EOF);
+}
+
+static void try_connect(struct conn *c);
+
+static void connected(struct conn *c)
+{
+    struct proxy *px = c->w->px;
+    char target[NW_ADDR_TEXT_MAX], id[24];
+    size_t i = c->next_addr - 1;
+    nw_sockaddr_format(target, &c->addrs[i], c->lens[i]);
+    u64s(id, c->id);
+    nw_log(NW_LOG_INFO, "dispatch", "conn", id, "peer", c->peer, "route",
+           px->cfg->routes[c->route].text, "target", target, NULL);
+    atomic_fetch_add(&px->connected, 1);
+    c->st = CS_RELAY;
+    c->t_last = c->w->now;
+    c->b.out = true;
+    relay(c);
+}
+
+static void try_connect(struct conn *c)
+{
+    struct worker *w = c->w;
+    while (c->next_addr < c->naddrs) {
+        size_t i = c->next_addr++;
+        const struct sockaddr_storage *ss = &c->addrs[i];
+        int fd = socket(ss->ss_family, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
+        if (fd < 0) {
+            c->last_errno = errno;
+            continue;
+        }
+        if (is_inet(ss))
+            set_nodelay(fd);
+        if (connect(fd, (const struct sockaddr *)ss, c->lens[i]) != 0 && errno != EINPROGRESS) {
+            c->last_errno = errno;
+            close(fd);
+            continue;
+        }
+        struct epoll_event ev = {.events = EPOLLIN | EPOLLOUT | EPOLLRDHUP | EPOLLET,
+                                 .data.ptr = &c->b};
+        if (epoll_ctl(w->epfd, EPOLL_CTL_ADD, fd, &ev) != 0) {
+            c->last_errno = errno;
+            close(fd);
+            continue;
+        }
+        c->b.fd = fd;
+        c->b.tcp = is_inet(ss);
+        c->b.in = c->b.out = false;
+        c->st = CS_CONNECT;
+        return;
+    }
+    /* Every address failed: re-resolve for the next connection, the target may have moved. */
+    w->dns[c->route].expires = 0;
+    conn_close(c, R_CONNECT);
+}
+
+static void connect_event(struct conn *c, uint32_t events)
+{
+    int soerr = 0;
+    socklen_t sl = sizeof(soerr);
+    if (getsockopt(c->b.fd, SOL_SOCKET, SO_ERROR, &soerr, &sl) != 0)
+        soerr = errno;
+    if (soerr == 0 && (events & EPOLLOUT) != 0) {
+        c->b.in = (events & (EPOLLIN | EPOLLRDHUP)) != 0;
+        connected(c);
+        return;
+    }
+    if (soerr == 0)
+        return; /* not yet */
+    c->last_errno = soerr;
+    close(c->b.fd);
+    c->b.fd = -1;
+    try_connect(c);
+}
+
+/* Keep the addresses the allowlist permits, in order; then connect. */
+static void
+dispatch(struct conn *c, const struct sockaddr_storage *ss, const socklen_t *lens, size_t n)
+{
+    struct proxy *px = c->w->px;
+    const struct nw_addr *t = &px->cfg->routes[c->route].connect;
+    c->naddrs = c->next_addr = 0;
+    pthread_rwlock_rdlock(&px->al_lock);
+    for (size_t i = 0; i < n && c->naddrs < NW_PROXY_ADDRS_MAX; i++) {
+        if (px->al != NULL && t->kind == NW_ADDR_TCP &&
+            !nw_proxy_allowed(px->al, t->host, t->port, &ss[i]))
+            continue;
+        c->addrs[c->naddrs] = ss[i];
+        c->lens[c->naddrs] = lens[i];
+        c->naddrs++;
+    }
+    pthread_rwlock_unlock(&px->al_lock);
+    if (c->naddrs == 0) {
+        char target[NW_ADDR_TEXT_MAX], first[NW_ADDR_TEXT_MAX] = "-";
+        nw_addr_format(target, t);
+        if (n > 0)
+            nw_sockaddr_format(first, &ss[0], lens[0]);
+        nw_log(NW_LOG_WARN, "deny", "peer", c->peer, "route", px->cfg->routes[c->route].text,
+               "target", target, "resolved", first, "why", "target not in the allowlist", NULL);
+        conn_close(c, R_DENIED);
+        return;
+    }
+    try_connect(c);
+}
+
+static void start_target(struct conn *c)
+{
+    struct worker *w = c->w;
+    struct proxy *px = w->px;
+    const struct route_rt *rt = &px->rt[c->route];
+    if (!rt->needs_dns) {
+        dispatch(c, rt->ss, rt->lens, rt->n);
+        return;
+    }
+    struct dns_entry *e = &w->dns[c->route];
+    if (!e->pending && e->n > 0 && w->now < e->expires) {
+        dispatch(c, e->ss, e->lens, e->n);
+        return;
+    }
+    c->st = CS_RESOLVE;
+    c->wnext = e->waiters;
+    e->waiters = c;
+    if (e->pending)
+        return;
+    struct nw_dns_job *j = calloc(1, sizeof(*j));
+    if (j == NULL) {
+        conn_close(c, R_NOMEM);
+        return;
+    }
+    e->pending = true;
+    j->owner = w;
+    j->route = c->route;
+    j->target = px->cfg->routes[c->route].connect;
+    j->family = px->cfg->family;
+    nw_dns_submit(j);
+}
+
+static void dns_done(struct nw_dns_job *j)
+{
+    struct worker *w = j->owner;
+    pthread_mutex_lock(&w->mu);
+    j->next = w->done;
+    w->done = j;
+    pthread_mutex_unlock(&w->mu);
+    uint64_t one = 1;
+    (void)!write(w->wake.fd, &one, sizeof(one));
+}
+
+static void dns_apply(struct worker *w, struct nw_dns_job *j)
+{
+    struct dns_entry *e = &w->dns[j->route];
+    e->pending = false;
+    if (j->err == NW_OK) {
+        memcpy(e->ss, j->ss, sizeof(e->ss));
+        memcpy(e->lens, j->lens, sizeof(e->lens));
+        e->n = j->n;
+        e->expires = w->now + (uint64_t)w->px->cfg->dns_ttl_max_s * 1000u;
+    } else {
+        char target[NW_ADDR_TEXT_MAX];
+        nw_addr_format(target, &j->target);
+        nw_log(NW_LOG_WARN, "resolve", "target", target, "error", nw_err_name(j->err), NULL);
+        e->n = 0;
+    }
+    struct conn *c = e->waiters;
+    e->waiters = NULL;
+    while (c != NULL) {
+        struct conn *next = c->wnext;
+        c->st = CS_CONNECT;
+        if (j->err == NW_OK)
+            dispatch(c, e->ss, e->lens, e->n);
+        else
+            conn_close(c, R_RESOLVE);
+        c = next;
+    }
+}
+
+/* ---- accept, events, timers ---- */
+
+static void accept_one(
+    struct worker *w, struct listener *l, int fd, const struct sockaddr_storage *ss, socklen_t len)
+{
+    struct proxy *px = w->px;
+    if (atomic_fetch_add(&px->active, 1) >= px->cfg->max_conns) {
+        atomic_fetch_sub(&px->active, 1);
+        atomic_fetch_add(&px->refused_limit, 1);
+        close(fd);
+        if (w->now >= w->limit_logged + 1000) {
+            char max[24];
+            u64s(max, px->cfg->max_conns);
+            nw_log(NW_LOG_WARN, "limit", "route", px->cfg->routes[l->route].text, "max_conns", max,
+                   "what", "connection limit reached; refusing new connections", NULL);
+            w->limit_logged = w->now;
+        }
+        return;
+    }
+    struct conn *c = calloc(1, sizeof(*c));
+    if (c == NULL) {
+        atomic_fetch_sub(&px->active, 1);
+        close(fd);
+        return;
+    }
+    c->w = w;
+    c->route = l->route;
+    c->id = atomic_fetch_add(&px->next_id, 1) + 1;
+    c->a = (struct side){EV_SIDE, fd, true, true, is_inet(ss), c};
+    c->b = (struct side){EV_SIDE, -1, false, false, false, c};
+    c->up = (struct dir){.src = &c->a, .dst = &c->b, .pipe = {-1, -1}};
+    c->down = (struct dir){.src = &c->b, .dst = &c->a, .pipe = {-1, -1}};
+    c->t_start = c->t_last = w->now;
+    c->deadline = w->now + px->cfg->connect_timeout_ms;
+    c->st = CS_CONNECT;
+    if (ss->ss_family == AF_UNIX)
+        (void)snprintf(c->peer, sizeof(c->peer), "unix:");
+    else
+        nw_sockaddr_format(c->peer, ss, len);
+    if (c->a.tcp)
+        set_nodelay(fd);
+    c->next = w->conns;
+    if (w->conns != NULL)
+        w->conns->prev = c;
+    w->conns = c;
+    w->nconns++;
+    atomic_fetch_add(&px->accepted, 1);
+    char id[24];
+    u64s(id, c->id);
+    nw_log(NW_LOG_INFO, "accept", "conn", id, "peer", c->peer, "route",
+           px->cfg->routes[l->route].text, NULL);
+    struct epoll_event ev = {.events = EPOLLIN | EPOLLOUT | EPOLLRDHUP | EPOLLET,
+                             .data.ptr = &c->a};
+    if (epoll_ctl(w->epfd, EPOLL_CTL_ADD, fd, &ev) != 0) {
+        c->last_errno = errno;
+        conn_close(c, R_NOMEM);
+        return;
+    }
+    start_target(c);
+}
+
+static void on_listen(struct worker *w, struct listener *l)
+{
+    for (int i = 0; i < ACCEPT_BATCH && !atomic_load(&w->px->draining); i++) {
+        struct sockaddr_storage ss;
+        socklen_t len = sizeof(ss);
+        int fd = accept4(l->fd, (struct sockaddr *)&ss, &len, SOCK_NONBLOCK | SOCK_CLOEXEC);
+        if (fd < 0) {
+            if (errno == EMFILE || errno == ENFILE)
+                nw_log(NW_LOG_ERROR, "accept", "error", strerror(errno), NULL);
+            return; /* EAGAIN: another worker took it, or the queue is empty */
+        }
+        accept_one(w, l, fd, &ss, len);
+    }
+}
+
+static void on_side(struct side *s, uint32_t events)
+{
+    struct conn *c = s->c;
+    if (c->st == CS_CLOSED)
+        return;
+    if (c->st == CS_CONNECT && s == &c->b) {
+        connect_event(c, events);
+        return;
+    }
+    if (events & (EPOLLIN | EPOLLRDHUP | EPOLLHUP | EPOLLERR))
+        s->in = true;
+    if (events & (EPOLLOUT | EPOLLHUP | EPOLLERR))
+        s->out = true;
+    if (c->st == CS_RELAY)
+        relay(c);
+}
+
+static void on_wake(struct worker *w)
+{
+    uint64_t v;
+    (void)!read(w->wake.fd, &v, sizeof(v));
+    pthread_mutex_lock(&w->mu);
+    struct nw_dns_job *j = w->done;
+    w->done = NULL;
+    pthread_mutex_unlock(&w->mu);
+    while (j != NULL) {
+        struct nw_dns_job *next = j->next;
+        dns_apply(w, j);
+        free(j);
+        j = next;
+    }
+}
+
+static void sweep(struct worker *w)
+{
+    const struct nw_proxy_cfg *cfg = w->px->cfg;
+    uint64_t idle_ms = (uint64_t)cfg->idle_timeout_s * 1000u;
+    struct conn *c = w->conns;
+    while (c != NULL) {
+        struct conn *next = c->next;
+        if (c->st != CS_RELAY && w->now >= c->deadline) {
+            c->last_errno = ETIMEDOUT;
+            conn_close(c, R_TIMEOUT);
+        } else if (c->st == CS_RELAY && idle_ms > 0 && w->now - c->t_last >= idle_ms) {
+            conn_close(c, R_IDLE);
+        }
+        c = next;
+    }
+}
+
+static void free_zombies(struct worker *w)
+{
+    while (w->zombies != NULL) {
+        struct conn *c = w->zombies;
+        w->zombies = c->next;
+        free(c);
+    }
+}
+
+static void *worker_main(void *arg)
+{
+    struct worker *w = arg;
+    struct proxy *px = w->px;
+    struct epoll_event evs[EVENTS_MAX];
+    w->next_sweep = mono_ms() + 1000;
+    for (;;) {
+        int n = epoll_wait(w->epfd, evs, EVENTS_MAX, 250);
+        w->now = mono_ms();
+        for (int i = 0; i < n; i++) {
+            enum ev_kind *k = evs[i].data.ptr;
+            if (*k == EV_SIDE)
+                on_side((struct side *)k, evs[i].events);
+            else if (*k == EV_LISTEN)
+                on_listen(w, (struct listener *)k);
+            else
+                on_wake(w);
+        }
+        free_zombies(w);
+        if (atomic_load(&px->draining) && !w->drain_seen) {
+            for (size_t r = 0; r < px->cfg->nroutes; r++)
+                (void)epoll_ctl(w->epfd, EPOLL_CTL_DEL, px->lst[r].fd, NULL);
+            w->drain_seen = true;
+            atomic_fetch_add(&px->drained_acks, 1);
+        }
+        if (atomic_load(&px->stop)) {
+            while (w->conns != NULL)
+                conn_close(w->conns, R_DRAIN);
+            free_zombies(w);
+            break;
+        }
+        if (w->drain_seen && w->nconns == 0)
+            break;
+        if (w->now >= w->next_sweep) {
+            sweep(w);
+            free_zombies(w);
+            w->next_sweep = w->now + 1000;
+        }
+    }
+    atomic_fetch_sub(&px->live_workers, 1);
+    return NULL;
+}
+
+/* ---- set-up, signals, statistics ---- */
+
+static void log_stats(struct proxy *px)
+{
+    char v[6 + NW_ARRAY_LEN(reason_names)][24];
+    u64s(v[0], atomic_load(&px->accepted));
+    u64s(v[1], atomic_load(&px->connected));
+    u64s(v[2], atomic_load(&px->closed));
+    u64s(v[3], atomic_load(&px->active));
+    u64s(v[4], atomic_load(&px->bytes_up));
+    u64s(v[5], atomic_load(&px->bytes_down));
+    for (size_t i = 0; i < NW_ARRAY_LEN(reason_names); i++)
+        u64s(v[6 + i], atomic_load(&px->by_reason[i]));
+    char limit[24];
+    u64s(limit, atomic_load(&px->refused_limit));
+    nw_log(NW_LOG_INFO, "stats", "accepted", v[0], "connected", v[1], "closed", v[2], "active",
+           v[3], "bytes_up", v[4], "bytes_down", v[5], "closed_eof", v[6], "err_reset", v[7],
+           "err_resolve", v[8], "err_connect", v[9], "err_denied", v[10], "err_connect_timeout",
+           v[11], "err_idle", v[12], "err_drain", v[13], "err_nomem", v[14], "err_limit", limit,
+           NULL);
+}
+
+static void reload(struct proxy *px)
+{
+    const struct nw_proxy_cfg *cfg = px->cfg;
+    if (cfg->config_path[0] == '\0') {
+        nw_log(NW_LOG_WARN, "reload", "what", "no --config file to reload", NULL);
+        return;
+    }
+    struct nw_proxy_allowlist *al = malloc(sizeof(*al));
+    char diag[NW_PROXY_DIAG_MAX];
+    nw_err err = al != NULL ? nw_proxy_allowlist_load(al, diag, cfg->config_path) : NW_ERR_NOMEM;
+    if (err != NW_OK) {
+        nw_log(NW_LOG_ERROR, "reload", "error", nw_err_name(err), "what",
+               al != NULL ? diag : "out of memory", "kept", "previous allowlist", NULL);
+        free(al);
+        return;
+    }
+    pthread_rwlock_wrlock(&px->al_lock);
+    struct nw_proxy_allowlist *old = px->al;
+    px->al = al;
+    pthread_rwlock_unlock(&px->al_lock);
+    free(old);
+    char n[24];
+    u64s(n, al->n);
+    nw_log(NW_LOG_INFO, "reload", "config", cfg->config_path, "entries", n, NULL);
+}
+
+static void wake_all(struct proxy *px)
+{
+    uint64_t one = 1;
+    for (unsigned i = 0; i < px->cfg->workers; i++)
+        (void)!write(px->workers[i].wake.fd, &one, sizeof(one));
+}
+
+/* The main thread: signals in, until the workers have drained or the deadline passed. */
+static void signal_loop(struct proxy *px, int sfd)
+{
+    uint64_t deadline = 0;
+    bool listeners_closed = false;
+    while (atomic_load(&px->live_workers) > 0) {
+        struct signalfd_siginfo si;
+        struct pollfd pfd = {sfd, POLLIN, 0};
+        if (poll(&pfd, 1, 100) == 1 && read(sfd, &si, sizeof(si)) == (ssize_t)sizeof(si)) {
+            if (si.ssi_signo == SIGUSR1) {
+                log_stats(px);
+            } else if (si.ssi_signo == SIGHUP) {
+                reload(px);
+            } else if (!atomic_load(&px->draining)) {
+                char s[24], open[24];
+                u64s(s, px->cfg->drain_s);
+                u64s(open, atomic_load(&px->active));
+                nw_log(NW_LOG_INFO, "drain", "signal", si.ssi_signo == SIGINT ? "INT" : "TERM",
+                       "open", open, "deadline_s", s, NULL);
+                deadline = mono_ms() + (uint64_t)px->cfg->drain_s * 1000u;
+                atomic_store(&px->draining, true);
+                wake_all(px);
+            }
+        }
+        /* Stop accepting (connections then fail fast) once every worker has let go. */
+        if (!listeners_closed && atomic_load(&px->draining) &&
+            atomic_load(&px->drained_acks) >= atomic_load(&px->live_workers)) {
+            for (size_t r = 0; r < px->cfg->nroutes; r++) {
+                close(px->lst[r].fd);
+                px->lst[r].fd = -1;
+            }
+            listeners_closed = true;
+        }
+        if (deadline != 0 && mono_ms() >= deadline && !atomic_load(&px->stop)) {
+            atomic_store(&px->stop, true);
+            wake_all(px);
+        }
+    }
+}
+
+static void raise_nofile(void)
+{
+    struct rlimit rl;
+    if (getrlimit(RLIMIT_NOFILE, &rl) == 0 && rl.rlim_cur < rl.rlim_max) {
+        rl.rlim_cur = rl.rlim_max;
+        (void)setrlimit(RLIMIT_NOFILE, &rl);
+    }
+    if (getrlimit(RLIMIT_NOFILE, &rl) == 0) {
+        char n[24];
+        u64s(n, rl.rlim_cur);
+        nw_log(NW_LOG_DEBUG, "nofile", "limit", n, NULL);
+    }
+}
+
+static nw_err open_listeners(struct proxy *px)
+{
+    const struct nw_proxy_cfg *cfg = px->cfg;
+    for (size_t r = 0; r < cfg->nroutes; r++) {
+        px->lst[r] = (struct listener){EV_LISTEN, -1, r};
+        nw_err err = nw_net_listen(&cfg->routes[r].listen, 4096, &px->lst[r].fd);
+        char text[NW_ADDR_TEXT_MAX];
+        nw_addr_format(text, &cfg->routes[r].listen);
+        if (err != NW_OK) {
+            nw_log(NW_LOG_ERROR, "listen", "addr", text, "error", nw_err_name(err), "why",
+                   strerror(errno), NULL);
+            return err;
+        }
+        struct sockaddr_storage ss;
+        socklen_t len = sizeof(ss);
+        if (cfg->routes[r].listen.kind == NW_ADDR_TCP &&
+            getsockname(px->lst[r].fd, (struct sockaddr *)&ss, &len) == 0)
+            nw_sockaddr_format(text, &ss, len);
+        nw_log(NW_LOG_INFO, "listen", "addr", text, "route", cfg->routes[r].text, NULL);
+        struct route_rt *rt = &px->rt[r];
+        err = nw_addr_sockaddr(&cfg->routes[r].connect, &rt->ss[0], &rt->lens[0]);
+        rt->needs_dns = err == NW_ERR_ADDR_NOT_NUMERIC;
+        rt->n = err == NW_OK ? 1 : 0;
+    }
+    return NW_OK;
+}
+
+static nw_err start_worker(struct proxy *px, struct worker *w, unsigned id)
+{
+    w->px = px;
+    w->id = id;
+    w->wake = (struct listener){EV_WAKE, -1, 0};
+    pthread_mutex_init(&w->mu, NULL);
+    w->epfd = epoll_create1(EPOLL_CLOEXEC);
+    w->wake.fd = eventfd(0, EFD_NONBLOCK | EFD_CLOEXEC);
+    if (w->epfd < 0 || w->wake.fd < 0)
+        return NW_ERR_NET_SOCKET;
+    struct epoll_event ev = {.events = EPOLLIN, .data.ptr = &w->wake};
+    if (epoll_ctl(w->epfd, EPOLL_CTL_ADD, w->wake.fd, &ev) != 0)
+        return NW_ERR_NET_SOCKET;
+    for (size_t r = 0; r < px->cfg->nroutes; r++) {
+        /* EPOLLEXCLUSIVE: one worker wakes per incoming connection, not all of them. */
+        ev = (struct epoll_event){.events = EPOLLIN | EPOLLEXCLUSIVE, .data.ptr = &px->lst[r]};
+        if (epoll_ctl(w->epfd, EPOLL_CTL_ADD, px->lst[r].fd, &ev) != 0)
+            return NW_ERR_NET_SOCKET;
+    }
+    atomic_fetch_add(&px->live_workers, 1);
+    if (pthread_create(&w->th, NULL, worker_main, w) != 0) {
+        atomic_fetch_sub(&px->live_workers, 1);
+        return NW_ERR_NOMEM;
+    }
+    return NW_OK;
+}
+
+static void cleanup(struct proxy *px, unsigned started)
+{
+    for (unsigned i = 0; i < started; i++)
+        pthread_join(px->workers[i].th, NULL);
+    nw_dns_stop();
+    for (unsigned i = 0; i < px->cfg->workers; i++) {
+        struct worker *w = &px->workers[i];
+        on_wake(w); /* frees jobs finished after the loop ended */
+        if (w->epfd >= 0)
+            close(w->epfd);
+        if (w->wake.fd >= 0)
+            close(w->wake.fd);
+        for (size_t p = 0; p < w->npipes; p++) {
+            close(w->pipes[p][0]);
+            close(w->pipes[p][1]);
+        }
+        pthread_mutex_destroy(&w->mu);
+    }
+    for (size_t r = 0; r < px->cfg->nroutes; r++) {
+        if (px->lst[r].fd >= 0)
+            close(px->lst[r].fd);
+        if (px->cfg->routes[r].listen.kind == NW_ADDR_UNIX)
+            (void)unlink(px->cfg->routes[r].listen.path);
+    }
+    free(px->workers);
+    free(px->al);
+    pthread_rwlock_destroy(&px->al_lock);
+}
+
+int nw_proxy_run(const struct nw_proxy_cfg *cfg, const struct nw_proxy_allowlist *al)
+{
+    static struct proxy px_storage;
+    struct proxy *px = &px_storage;
+    unsigned started = 0;
+    int status = 1;
+    px->cfg = cfg;
+    pthread_rwlock_init(&px->al_lock, NULL);
+    for (size_t r = 0; r < NW_PROXY_ROUTES_MAX; r++)
+        px->lst[r] = (struct listener){EV_LISTEN, -1, r};
+    if (al != NULL) {
+        px->al = malloc(sizeof(*px->al));
+        if (px->al == NULL)
+            return 1;
+        memcpy(px->al, al, sizeof(*al));
+    }
+    px->workers = calloc(cfg->workers, sizeof(*px->workers));
+    if (px->workers == NULL)
+        return 1;
+    for (unsigned i = 0; i < cfg->workers; i++)
+        px->workers[i].epfd = px->workers[i].wake.fd = -1;
+
+    raise_nofile();
+    (void)signal(SIGPIPE, SIG_IGN);
+    sigset_t set;
+    sigemptyset(&set);
+    sigaddset(&set, SIGTERM);
+    sigaddset(&set, SIGINT);
+    sigaddset(&set, SIGHUP);
+    sigaddset(&set, SIGUSR1);
+    /* Blocked before any thread starts, so only the main thread's signalfd sees them. */
+    pthread_sigmask(SIG_BLOCK, &set, NULL);
+    int sfd = signalfd(-1, &set, SFD_CLOEXEC);
+    if (sfd < 0 || open_listeners(px) != NW_OK || nw_dns_start(2, dns_done) != NW_OK)
+        goto out;
+    for (; started < cfg->workers; started++) {
+        if (start_worker(px, &px->workers[started], started) != NW_OK) {
+            nw_log(NW_LOG_ERROR, "start", "what", "cannot start worker", NULL);
+            atomic_store(&px->stop, true);
+            atomic_store(&px->draining, true);
+            wake_all(px);
+            goto out;
+        }
+    }
+    char w[24];
+    u64s(w, cfg->workers);
+    nw_log(NW_LOG_INFO, "ready", "workers", w, NULL);
+    signal_loop(px, sfd);
+    nw_log(NW_LOG_INFO, "exit", NULL);
+    log_stats(px);
+    status = 0;
+out:
+    cleanup(px, started);
+    if (sfd >= 0)
+        close(sfd);
+    return status;
+}
