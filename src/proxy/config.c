@@ -244,8 +244,10 @@ static nw_err finish(struct nw_proxy_cfg *cfg, struct pending *p, char *diag)
     return NW_OK;
 }
 
-nw_err
-nw_proxy_parse_args(struct nw_proxy_cfg *cfg, char diag[NW_PROXY_DIAG_MAX], int argc, char **argv)
+nw_err nw_proxy_parse_args(struct nw_proxy_cfg *cfg,
+                           char diag[NW_PROXY_DIAG_MAX],
+                           int argc,
+                           const char *const *argv)
 {
     struct pending p;
     memset(&p, 0, sizeof(p));
@@ -458,4 +460,31 @@ bool nw_proxy_allowed(const struct nw_proxy_allowlist *al,
             return true;
     }
     return false;
+}
+
+/* vsock-proxy refuses to start when its one target is not allowlisted; so do we. */
+nw_err nw_proxy_check_targets(const struct nw_proxy_cfg *cfg,
+                              const struct nw_proxy_allowlist *al,
+                              char diag[NW_PROXY_DIAG_MAX])
+{
+    for (size_t r = 0; r < cfg->nroutes; r++) {
+        const struct nw_addr *t = &cfg->routes[r].connect;
+        if (t->kind != NW_ADDR_TCP || nw_proxy_allowed(al, t->host, t->port, NULL))
+            continue;
+        struct sockaddr_storage ss[NW_PROXY_ADDRS_MAX];
+        socklen_t lens[NW_PROXY_ADDRS_MAX];
+        size_t n = 0;
+        bool ok = false;
+        if (nw_addr_resolve(t, cfg->family, ss, lens, NW_PROXY_ADDRS_MAX, &n) == NW_OK)
+            for (size_t i = 0; i < n && !ok; i++)
+                ok = nw_proxy_allowed(al, t->host, t->port, &ss[i]);
+        if (!ok) {
+            char text[NW_ADDR_TEXT_MAX];
+            nw_addr_format(text, t);
+            (void)snprintf(diag, NW_PROXY_DIAG_MAX, "target %.140s is not in the allowlist %.140s",
+                           text, cfg->config_path);
+            return NW_ERR_PROXY_DENIED;
+        }
+    }
+    return NW_OK;
 }

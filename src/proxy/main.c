@@ -36,38 +36,12 @@ static const char usage[] =
     "  --listen-override ADDR (testing) listen here instead of vsock in the vsock-proxy form\n"
     "signals: TERM/INT drain and exit, HUP reloads the allowlist, USR1 logs counters.\n";
 
-/* vsock-proxy refuses to start when its one target is not allowlisted; so do we. */
-static nw_err
-check_targets(const struct nw_proxy_cfg *cfg, const struct nw_proxy_allowlist *al, char *diag)
-{
-    for (size_t r = 0; r < cfg->nroutes; r++) {
-        const struct nw_addr *t = &cfg->routes[r].connect;
-        if (t->kind != NW_ADDR_TCP || nw_proxy_allowed(al, t->host, t->port, NULL))
-            continue;
-        struct sockaddr_storage ss[NW_PROXY_ADDRS_MAX];
-        socklen_t lens[NW_PROXY_ADDRS_MAX];
-        size_t n = 0;
-        bool ok = false;
-        if (nw_addr_resolve(t, cfg->family, ss, lens, NW_PROXY_ADDRS_MAX, &n) == NW_OK)
-            for (size_t i = 0; i < n && !ok; i++)
-                ok = nw_proxy_allowed(al, t->host, t->port, &ss[i]);
-        if (!ok) {
-            char text[NW_ADDR_TEXT_MAX];
-            nw_addr_format(text, t);
-            (void)snprintf(diag, NW_PROXY_DIAG_MAX, "target %.140s is not in the allowlist %.140s",
-                           text, cfg->config_path);
-            return NW_ERR_PROXY_DENIED;
-        }
-    }
-    return NW_OK;
-}
-
 int main(int argc, char **argv)
 {
     static struct nw_proxy_cfg cfg;
     static struct nw_proxy_allowlist al;
     char diag[NW_PROXY_DIAG_MAX];
-    nw_err err = nw_proxy_parse_args(&cfg, diag, argc, argv);
+    nw_err err = nw_proxy_parse_args(&cfg, diag, argc, (const char *const *)argv);
     if (err == NW_OK && cfg.help) {
         fputs(usage, stdout);
         return 0;
@@ -75,7 +49,7 @@ int main(int argc, char **argv)
     if (err == NW_OK && cfg.config_path[0] != '\0') {
         err = nw_proxy_allowlist_load(&al, diag, cfg.config_path);
         if (err == NW_OK)
-            err = check_targets(&cfg, &al, diag);
+            err = nw_proxy_check_targets(&cfg, &al, diag);
     }
     if (err != NW_OK) {
         fprintf(stderr, "nw-proxy: %s (%s)\n%s", diag, nw_err_name(err),

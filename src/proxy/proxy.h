@@ -63,9 +63,10 @@ struct nw_proxy_cfg {
  * or an address error (NW_ERR_ADDR_*). Out: cfg; diag names the problem (an option or value).
  * Reads no files: the allowlist is loaded separately.
  */
-nw_err
-nw_proxy_parse_args(struct nw_proxy_cfg *cfg, char diag[NW_PROXY_DIAG_MAX], int argc, char **argv)
-    NW_MUST_USE NW_NONNULL(1, 2, 4);
+nw_err nw_proxy_parse_args(struct nw_proxy_cfg *cfg,
+                           char diag[NW_PROXY_DIAG_MAX],
+                           int argc,
+                           const char *const *argv) NW_MUST_USE NW_NONNULL(1, 2, 4);
 
 /*
  * Parse vsock-proxy allowlist YAML text (`allowlist: - {address: HOST, port: N}`).
@@ -91,6 +92,14 @@ bool nw_proxy_allowed(const struct nw_proxy_allowlist *al,
                       const char *host,
                       uint16_t port,
                       const struct sockaddr_storage *ss) NW_NONNULL(1, 2);
+
+/*
+ * Check every tcp route target against the allowlist at start, as vsock-proxy does: by name, or
+ * (resolving the name, blocking) by address. Returns NW_OK or NW_ERR_PROXY_DENIED (diag names it).
+ */
+nw_err nw_proxy_check_targets(const struct nw_proxy_cfg *cfg,
+                              const struct nw_proxy_allowlist *al,
+                              char diag[NW_PROXY_DIAG_MAX]) NW_MUST_USE NW_NONNULL(1, 2, 3);
 
 /* Run the relay until SIGTERM/SIGINT (and the drain). Returns a process exit status. */
 int nw_proxy_run(const struct nw_proxy_cfg *cfg, const struct nw_proxy_allowlist *al);
