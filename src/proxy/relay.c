@@ -39,7 +39,8 @@
 #include "dns.h"
 #include "proxy.h"
 
-#define COPY_BUF_SIZE (64 * 1024)
+#define SCRATCH_SIZE  (64 * 1024) /* per worker: small messages are copied through it */
+#define BULK_MIN      (16 * 1024) /* splices smaller than this return a direction to copying */
 #define PIPE_POOL_MAX 64
 #define ACCEPT_BATCH  64
 #define EVENTS_MAX    256
@@ -58,15 +59,20 @@ struct side {
     enum ev_kind kind;
     int fd;
     bool in, out, tcp;
+    bool drains; /* a short read empties the socket (tcp, unix) */
+    bool hup;    /* EOF or an error was signalled: read on until read says so */
     struct conn *c;
 };
 
 struct dir {
     struct side *src, *dst;
     int pipe[2];
-    uint8_t *buf;
+    uint8_t *buf; /* overflow: what dst did not take from one read, else NULL */
     size_t queued, off;
-    bool copy, eof, done;
+    bool in_pipe;  /* queued bytes are in the pipe (else in buf) */
+    bool bulk;     /* next read splices */
+    bool nosplice; /* the source cannot splice (EINVAL) */
+    bool eof, done;
     uint64_t bytes;
 };
 
@@ -109,6 +115,7 @@ struct worker {
     int pipes[PIPE_POOL_MAX][2];
     size_t npipes;
     struct dns_entry dns[NW_PROXY_ROUTES_MAX];
+    uint8_t scratch[SCRATCH_SIZE];
     pthread_mutex_t mu; /* guards done */
     struct nw_dns_job *done;
     uint64_t now, next_sweep, limit_logged;
@@ -256,39 +263,86 @@ static bool is_inet(const struct sockaddr_storage *ss)
     return ss->ss_family == AF_INET || ss->ss_family == AF_INET6;
 }
 
+static bool drains(const struct sockaddr_storage *ss)
+{
+    return is_inet(ss) || ss->ss_family == AF_UNIX;
+}
+
+/* Write what a direction holds (in its pipe or its overflow buffer) to the destination. */
+static int flush(struct conn *c, struct dir *d)
+{
+    while (d->queued > 0 && d->dst->out) {
+        ssize_t n;
+        if (d->in_pipe)
+            n = splice(d->pipe[0], NULL, d->dst->fd, NULL, d->queued,
+                       SPLICE_F_MOVE | SPLICE_F_NONBLOCK);
+        else
+            n = write(d->dst->fd, d->buf + d->off, d->queued);
+        if (n > 0) {
+            d->queued -= (size_t)n;
+            d->off += (size_t)n;
+            d->bytes += (uint64_t)n;
+            c->t_last = c->w->now;
+        } else if (n < 0 && errno == EAGAIN) {
+            d->dst->out = false;
+        } else if (n >= 0 || errno != EINTR) {
+            c->last_errno = n < 0 ? errno : EIO;
+            return -1;
+        }
+    }
+    if (d->queued == 0 && d->buf != NULL) {
+        free(d->buf);
+        d->buf = NULL;
+    }
+    return d->queued == 0 ? 0 : 1;
+}
+
+/*
+ * Read into the worker's scratch buffer and write straight on; keep only what the destination
+ * would not take (bounded by one read). Returns bytes read, 0 at EOF, -1 with errno.
+ */
+static ssize_t copy_through(struct conn *c, struct dir *d)
+{
+    uint8_t *scratch = c->w->scratch;
+    ssize_t n = read(d->src->fd, scratch, SCRATCH_SIZE);
+    if (n <= 0)
+        return n;
+    ssize_t m = d->dst->out ? write(d->dst->fd, scratch, (size_t)n) : 0;
+    if (m < 0 && errno != EAGAIN && errno != EINTR)
+        return -2;
+    if (m < 0) {
+        d->dst->out = errno != EAGAIN;
+        m = 0;
+    }
+    d->bytes += (uint64_t)m;
+    if (m < n) {
+        size_t left = (size_t)(n - m);
+        d->buf = malloc(left);
+        if (d->buf == NULL) {
+            errno = ENOMEM;
+            return -2;
+        }
+        memcpy(d->buf, scratch + m, left);
+        d->queued = left;
+        d->off = 0;
+        d->in_pipe = false;
+    }
+    return n;
+}
+
 /*
  * Move bytes in one direction until the source is empty or the destination full.
- * Returns false on a fatal error (c->last_errno set).
+ * Small messages take read+write through the scratch buffer; a read that fills the scratch
+ * buffer marks the direction bulk, and bulk data moves through the pipe with splice(2) until a
+ * splice comes back small. Returns false on a fatal error (c->last_errno set).
  */
 static bool pump(struct conn *c, struct dir *d)
 {
     const struct nw_proxy_cfg *cfg = c->w->px->cfg;
     for (;;) {
-        ssize_t n;
-        if (d->queued > 0) {
-            if (!d->dst->out)
-                return true;
-            if (d->copy)
-                n = write(d->dst->fd, d->buf + d->off, d->queued);
-            else
-                n = splice(d->pipe[0], NULL, d->dst->fd, NULL, d->queued,
-                           SPLICE_F_MOVE | SPLICE_F_NONBLOCK);
-            if (n > 0) {
-                d->queued -= (size_t)n;
-                d->off += (size_t)n;
-                d->bytes += (uint64_t)n;
-                c->t_last = c->w->now;
-                continue;
-            }
-            if (n < 0 && errno == EAGAIN) {
-                d->dst->out = false;
-                return true;
-            }
-            if (n < 0 && errno == EINTR)
-                continue;
-            c->last_errno = n < 0 ? errno : EIO;
-            return false;
-        }
+        int f = flush(c, d);
+        if (f != 0)
+            return f > 0;
         if (d->eof) {
             if (!d->done) {
                 (void)shutdown(d->dst->fd, SHUT_WR);
@@ -298,30 +352,46 @@ static bool pump(struct conn *c, struct dir *d)
         }
         if (!d->src->in)
             return true;
-        if (!d->copy && d->pipe[0] < 0 && !pipe_get(c->w, d->pipe))
-            d->copy = true;
-        if (d->copy && d->buf == NULL && (d->buf = malloc(COPY_BUF_SIZE)) == NULL) {
-            c->last_errno = ENOMEM;
-            return false;
-        }
-        if (d->copy)
-            n = read(d->src->fd, d->buf, COPY_BUF_SIZE);
-        else
+        if (d->bulk && d->pipe[0] < 0 && !pipe_get(c->w, d->pipe))
+            d->bulk = false;
+        ssize_t n;
+        if (d->bulk) {
             n = splice(d->src->fd, NULL, d->pipe[1], NULL, cfg->pipe_size,
                        SPLICE_F_MOVE | SPLICE_F_NONBLOCK);
-        if (n > 0) {
-            d->queued = (size_t)n;
-            d->off = 0;
-        } else if (n == 0) {
+            if (n > 0) {
+                d->queued = (size_t)n;
+                d->off = 0;
+                d->in_pipe = true;
+                d->bulk = n >= BULK_MIN;
+                continue;
+            }
+            if (n < 0 && errno == EINVAL) {
+                /* This socket cannot splice: copy only, from now on. */
+                pipe_put(c->w, d->pipe, true);
+                d->nosplice = true;
+                d->bulk = false;
+                continue;
+            }
+        } else {
+            n = copy_through(c, d);
+            if (n > 0) {
+                d->bulk = n == SCRATCH_SIZE && !d->nosplice;
+                /*
+                 * A short read from a TCP or unix stream socket took everything queued; the
+                 * next arrival raises a new edge, so skip the read that would say EAGAIN. Not
+                 * once EOF was signalled: that edge has passed and only a read reports it.
+                 */
+                if (n < SCRATCH_SIZE && d->src->drains && !d->src->hup)
+                    d->src->in = false;
+                continue;
+            }
+        }
+        if (n == 0) {
             d->eof = true;
-        } else if (errno == EAGAIN) {
+        } else if (n == -1 && errno == EAGAIN) {
             d->src->in = false;
             return true;
-        } else if (errno == EINVAL && !d->copy) {
-            /* This socket cannot splice: fall back to copying through a buffer. */
-            pipe_put(c->w, d->pipe, true);
-            d->copy = true;
-        } else if (errno != EINTR) {
+        } else if (n == -2 || errno != EINTR) {
             c->last_errno = errno;
             return false;
         }
@@ -383,6 +453,7 @@ static void try_connect(struct conn *c)
         }
         c->b.fd = fd;
         c->b.tcp = is_inet(ss);
+        c->b.drains = drains(ss);
         c->b.in = c->b.out = false;
         c->st = CS_CONNECT;
         return;
@@ -399,7 +470,8 @@ static void connect_event(struct conn *c, uint32_t events)
     if (getsockopt(c->b.fd, SOL_SOCKET, SO_ERROR, &soerr, &sl) != 0)
         soerr = errno;
     if (soerr == 0 && (events & EPOLLOUT) != 0) {
-        c->b.in = (events & (EPOLLIN | EPOLLRDHUP)) != 0;
+        c->b.in = (events & (EPOLLIN | EPOLLRDHUP | EPOLLHUP)) != 0;
+        c->b.hup = (events & (EPOLLRDHUP | EPOLLHUP)) != 0;
         connected(c);
         return;
     }
@@ -540,8 +612,14 @@ static void accept_one(
     c->w = w;
     c->route = l->route;
     c->id = atomic_fetch_add(&px->next_id, 1) + 1;
-    c->a = (struct side){EV_SIDE, fd, true, true, is_inet(ss), c};
-    c->b = (struct side){EV_SIDE, -1, false, false, false, c};
+    c->a = (struct side){.kind = EV_SIDE,
+                         .fd = fd,
+                         .in = true,
+                         .out = true,
+                         .tcp = is_inet(ss),
+                         .drains = drains(ss),
+                         .c = c};
+    c->b = (struct side){.kind = EV_SIDE, .fd = -1, .c = c};
     c->up = (struct dir){.src = &c->a, .dst = &c->b, .pipe = {-1, -1}};
     c->down = (struct dir){.src = &c->b, .dst = &c->a, .pipe = {-1, -1}};
     c->t_start = c->t_last = w->now;
@@ -599,6 +677,8 @@ static void on_side(struct side *s, uint32_t events)
     }
     if (events & (EPOLLIN | EPOLLRDHUP | EPOLLHUP | EPOLLERR))
         s->in = true;
+    if (events & (EPOLLRDHUP | EPOLLHUP | EPOLLERR))
+        s->hup = true;
     if (events & (EPOLLOUT | EPOLLHUP | EPOLLERR))
         s->out = true;
     if (c->st == CS_RELAY)
