@@ -3,7 +3,7 @@
 # and with nodelay), all on loopback in the same run, with each relay's figure as a ratio to
 # direct. Not a test. Needs root (PostgreSQL runs as the postgres user), socat, iperf3, pgbench.
 #
-#   bench/proxy.sh                 BENCH_SECONDS=N (default 3) per measurement
+#   bench/proxy.sh                 BENCH_SECONDS=N (default 3) per measurement, BENCH_ROUNDS=N (3)
 #   NW_PROXY_ARGS="-w 2" bench/proxy.sh   extra nw-proxy options
 #
 # Metrics: bulk throughput (iperf3, 1 and 4 streams) and the relay's CPU seconds per GB (1
@@ -91,61 +91,81 @@ pgb() { # PORT CLIENTS -> tps
         awk '/^tps/ {print $3; exit}'
 }
 
-measure() { # KIND
-    local k=$1 e=$ECHO i=$IPERF pg=$PG ipid=""
-    if [ "$k" != direct ]; then
-        e=$(freeport); relay "$k" "$e" "$ECHO"
-        i=$(freeport); relay "$k" "$i" "$IPERF"; ipid=$RPID
-        local mid; mid=$(freeport); relay "$k" "$mid" "$PG"
-        pg=$(freeport); relay "$k" "$pg" "$mid"
-    fi
-    local c0 c1 out
-    [ -n "$ipid" ] && c0=$(cpu_ticks "$ipid")
-    out=$(iperf "$i" 1)
-    put "$k" bulk1_gbps "$(echo "$out" | awk '{print $1/1e9}')"
-    if [ -n "$ipid" ]; then
-        sleep 0.3
-        c1=$(cpu_ticks "$ipid")
-        put "$k" cpu_s_per_gb "$(echo "$out $c0 $c1 $CLK" | awk '{print ($4-$3)/$5/($2/1e9)}')"
-    fi
-    put "$k" bulk4_gbps "$(iperf "$i" 4 | awk '{print $1/1e9}')"
+# Every relay kind gets its own relays to the three backends, all started up front; the
+# measurements then interleave the kinds (rotating the order each round) so that load from
+# other processes on the machine falls on all of them alike. Each figure is the median of
+# BENCH_ROUNDS rounds (default 3).
+KINDS="direct nw-proxy socat socat-nodelay"
+declare -A EP IP PP IPID
+EP[direct]=$ECHO; IP[direct]=$IPERF; PP[direct]=$PG
+for k in nw-proxy socat socat-nodelay; do
+    EP[$k]=$(freeport); relay "$k" "${EP[$k]}" "$ECHO"
+    IP[$k]=$(freeport); relay "$k" "${IP[$k]}" "$IPERF"; IPID[$k]=$RPID
+    mid=$(freeport); relay "$k" "$mid" "$PG"
+    PP[$k]=$(freeport); relay "$k" "${PP[$k]}" "$mid"
+done
+ROUNDS=${BENCH_ROUNDS:-3}
+order() { # round -> the kinds, rotated
+    local r=$1 a=($KINDS) n=4 i
+    for i in 0 1 2 3; do echo "${a[$(((i + r) % n))]}"; done
+}
+for r in $(seq 1 "$ROUNDS"); do
+    echo "bench: round $r of $ROUNDS" >&2
+    for k in $(order "$r"); do
+        c0=0
+        [ "$k" != direct ] && c0=$(cpu_ticks "${IPID[$k]}")
+        out=$(iperf "${IP[$k]}" 1)
+        put "$k" bulk1_gbps "$(echo "$out" | awk '{print $1/1e9}')"
+        if [ "$k" != direct ]; then
+            sleep 0.3
+            c1=$(cpu_ticks "${IPID[$k]}")
+            put "$k" cpu_s_per_gb "$(echo "$out $c0 $c1 $CLK" | awk '{print ($4-$3)/$5/($2/1e9)}')"
+        fi
+    done
+    for k in $(order "$r"); do put "$k" bulk4_gbps "$(iperf "${IP[$k]}" 4 | awk '{print $1/1e9}')"; done
     for s in 64 16384; do
         for c in 1 8; do
-            put "$k" "rtt${s}B_c${c}" "$("$T/rtt" rtt "$e" "$s" "$c" "$SECS")"
+            for k in $(order "$r"); do
+                put "$k" "rtt${s}B_c${c}" "$("$T/rtt" rtt "${EP[$k]}" "$s" "$c" "$SECS")"
+            done
         done
     done
-    put "$k" conn_per_s "$("$T/rtt" conn "$e" 4 "$SECS")"
-    local hc=1
-    for _ in 1 2 3; do "$T/rtt" halfclose "$e" >/dev/null || hc=0; done
-    put "$k" halfclose_ok "$hc"
-    put "$k" pgbench_c1_tps "$(pgb "$pg" 1)"
-    put "$k" pgbench_c8_tps "$(pgb "$pg" 8)"
-}
-
-for k in direct nw-proxy socat socat-nodelay; do
-    echo "bench: measuring $k" >&2
-    measure "$k"
+    for k in $(order "$r"); do put "$k" conn_per_s "$("$T/rtt" conn "${EP[$k]}" 4 "$SECS")"; done
+    for k in $(order "$r"); do
+        hc=1
+        for _ in 1 2 3; do "$T/rtt" halfclose "${EP[$k]}" >/dev/null || hc=0; done
+        put "$k" halfclose_ok "$hc"
+    done
+    for c in 1 8; do
+        for k in $(order "$r"); do put "$k" "pgbench_c${c}_tps" "$(pgb "${PP[$k]}" "$c")"; done
+    done
 done
 
-python3 - "$R" "$SECS" "${NW_PROXY_ARGS:-}" <<'EOF'
+python3 - "$R" "$SECS" "${NW_PROXY_ARGS:-}" "$ROUNDS" <<'EOF'
 import sys
 rows = {}
 order = []
 for line in open(sys.argv[1]):
     k, m, v = line.split()
-    rows.setdefault(m, {})[k] = float(v) if v not in ("", "nan") else float("nan")
+    rows.setdefault(m, {}).setdefault(k, []).append(float(v) if v else float("nan"))
     if m not in order:
         order.append(m)
+import statistics
+for m in rows:
+    for k in rows[m]:
+        vals = rows[m][k]
+        rows[m][k] = min(vals) if m == "halfclose_ok" else statistics.median(vals)
 kinds = ["direct", "nw-proxy", "socat", "socat-nodelay"]
 labels = {
     "bulk1_gbps": "bulk 1 stream (Gbit/s)", "cpu_s_per_gb": "relay CPU s per GB (1 stream)",
     "bulk4_gbps": "bulk 4 streams (Gbit/s)", "rtt64B_c1": "64 B round trips/s, 1 conn",
     "rtt64B_c8": "64 B round trips/s, 8 conns", "rtt16384B_c1": "16 KiB round trips/s, 1 conn",
     "rtt16384B_c8": "16 KiB round trips/s, 8 conns", "conn_per_s": "new connections/s (4 threads)",
-    "halfclose_ok": "half-close correct (3 tries)", "pgbench_c1_tps": "pgbench -S 2 hops, 1 client (tps)",
+    "halfclose_ok": "half-close correct (3 tries a round)", "pgbench_c1_tps": "pgbench -S 2 hops, 1 client (tps)",
     "pgbench_c8_tps": "pgbench -S 2 hops, 8 clients (tps)",
 }
-print("nw-proxy benchmark, loopback, %s s per figure, nw-proxy args: '%s'" % (sys.argv[2], sys.argv[3]))
+print("nw-proxy benchmark, loopback, median of %s rounds of %s s per figure, nw-proxy args: '%s'"
+      % (sys.argv[4], sys.argv[2], sys.argv[3]))
 print("%-36s %12s %22s %22s %22s" % ("metric", *kinds))
 for m in order:
     r = rows[m]

@@ -119,6 +119,7 @@ struct worker {
     pthread_mutex_t mu; /* guards done */
     struct nw_dns_job *done;
     uint64_t now, next_sweep, limit_logged;
+    int spare_fd; /* held for refusing connections when descriptors run out */
     bool drain_seen;
 };
 
@@ -651,17 +652,39 @@ static void accept_one(
     start_target(c);
 }
 
+/*
+ * Out of descriptors: the listener stays readable, so the pending connection must go or the
+ * loop would spin. Give back the spare descriptor, accept and close at once, take it again.
+ */
+static void refuse_no_fd(struct worker *w, struct listener *l, int err)
+{
+    if (w->spare_fd >= 0) {
+        close(w->spare_fd);
+        int fd = accept4(l->fd, NULL, NULL, SOCK_CLOEXEC);
+        if (fd >= 0)
+            close(fd);
+        w->spare_fd = open("/dev/null", O_RDONLY | O_CLOEXEC);
+    }
+    atomic_fetch_add(&w->px->refused_limit, 1);
+    if (w->now >= w->limit_logged + 1000) {
+        nw_log(NW_LOG_ERROR, "limit", "route", w->px->cfg->routes[l->route].text, "error",
+               strerror(err), "what", "out of file descriptors; refusing new connections", NULL);
+        w->limit_logged = w->now;
+    }
+}
+
 static void on_listen(struct worker *w, struct listener *l)
 {
     for (int i = 0; i < ACCEPT_BATCH && !atomic_load(&w->px->draining); i++) {
         struct sockaddr_storage ss;
         socklen_t len = sizeof(ss);
         int fd = accept4(l->fd, (struct sockaddr *)&ss, &len, SOCK_NONBLOCK | SOCK_CLOEXEC);
-        if (fd < 0) {
-            if (errno == EMFILE || errno == ENFILE)
-                nw_log(NW_LOG_ERROR, "accept", "error", strerror(errno), NULL);
-            return; /* EAGAIN: another worker took it, or the queue is empty */
+        if (fd < 0 && (errno == EMFILE || errno == ENFILE)) {
+            refuse_no_fd(w, l, errno);
+            continue;
         }
+        if (fd < 0)
+            return; /* EAGAIN: another worker took it, or the queue is empty */
         accept_one(w, l, fd, &ss, len);
     }
 }
@@ -911,6 +934,7 @@ static nw_err start_worker(struct proxy *px, struct worker *w, unsigned id)
     w->px = px;
     w->id = id;
     w->wake = (struct listener){EV_WAKE, -1, 0};
+    w->spare_fd = open("/dev/null", O_RDONLY | O_CLOEXEC);
     pthread_mutex_init(&w->mu, NULL);
     w->epfd = epoll_create1(EPOLL_CLOEXEC);
     w->wake.fd = eventfd(0, EFD_NONBLOCK | EFD_CLOEXEC);
@@ -945,6 +969,8 @@ static void cleanup(struct proxy *px, unsigned started)
             close(w->epfd);
         if (w->wake.fd >= 0)
             close(w->wake.fd);
+        if (w->spare_fd >= 0)
+            close(w->spare_fd);
         for (size_t p = 0; p < w->npipes; p++) {
             close(w->pipes[p][0]);
             close(w->pipes[p][1]);
@@ -982,7 +1008,7 @@ int nw_proxy_run(const struct nw_proxy_cfg *cfg, const struct nw_proxy_allowlist
     if (px->workers == NULL)
         return 1;
     for (unsigned i = 0; i < cfg->workers; i++)
-        px->workers[i].epfd = px->workers[i].wake.fd = -1;
+        px->workers[i].epfd = px->workers[i].wake.fd = px->workers[i].spare_fd = -1;
 
     raise_nofile();
     (void)signal(SIGPIPE, SIG_IGN);

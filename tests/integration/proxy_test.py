@@ -378,6 +378,32 @@ def case_limits():
     print("ok limit and idle timeout")
 
 
+def case_nofile():
+    """Out of file descriptors: refuse with a log line, never spin; serve again afterwards."""
+    if shutil.which("prlimit") is None:
+        print("SKIP: prlimit(1) missing")
+        return SKIP
+    srv = Server("tcp4", echo_handler)
+    px = Proxy(["--listen", listen_spec("tcp4"), "--connect", srv.addr],
+               prefix=["prlimit", "--nofile=24:24"])
+    held = []
+    for _ in range(12):
+        s = px.connect()
+        held.append(s)
+    px.wait_log(r"out_of_file_descriptors", 10)
+    for s in held:
+        s.close()
+    time.sleep(0.5)
+    echo_roundtrip(px.listen[0], 100000, random.Random(SEED))
+    with open("/proc/%d/stat" % px.p.pid) as f:
+        fields = f.read().rsplit(")", 1)[1].split()
+    cpu = (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+    check(cpu < 2.0, "proxy spun on the listener: %.2f CPU seconds" % cpu)
+    check(px.stop() == 0, "proxy exit")
+    srv.close()
+    print("ok descriptor exhaustion refused and recovered")
+
+
 def case_drain():
     """SIGTERM: open connections keep flowing, new ones fail, exit when they end or at the
     deadline; SIGUSR1 prints counters; JSON logs parse."""

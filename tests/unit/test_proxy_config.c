@@ -2,6 +2,7 @@
  * nw-proxy configuration: command line (native and vsock-proxy forms), allowlist YAML, matching.
  * Every NW_ERR_PROXY_* code has a negative case here asserting that exact code.
  */
+#include <linux/vm_sockets.h>
 #include <netinet/in.h>
 #include <stdio.h>
 #include <string.h>
@@ -51,6 +52,15 @@ static void test_args_compat(void **state)
     assert_string_equal(cfg.routes[0].text, "vsock:any:8000=tcp:kms.us-east-1.amazonaws.com:443");
     assert_string_equal(cfg.config_path, NW_PROXY_DEFAULT_YAML);
     assert_int_equal(cfg.family, AF_INET);
+    /* The listen side becomes a vsock socket address (built, never connected here). */
+    struct sockaddr_storage ss;
+    socklen_t len;
+    assert_int_equal(nw_addr_sockaddr(&cfg.routes[0].listen, &ss, &len), NW_OK);
+    const struct sockaddr_vm *vm = (const struct sockaddr_vm *)&ss;
+    assert_int_equal(vm->svm_family, AF_VSOCK);
+    assert_int_equal(vm->svm_cid, VMADDR_CID_ANY);
+    assert_int_equal(vm->svm_port, 8000);
+    assert_int_equal(len, sizeof(*vm));
     assert_int_equal(PARSE("8001", "::1", "5432", "--config", "/x.yaml", "--listen-override",
                            "unix:/tmp/t.sock", "--num_workers=2"),
                      NW_OK);
