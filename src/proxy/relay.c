@@ -20,143 +20,34 @@
 #include <fcntl.h>
 #include <netinet/in.h>
 #include <netinet/tcp.h>
-#include <poll.h>
-#include <pthread.h>
-#include <signal.h>
-#include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/epoll.h>
-#include <sys/eventfd.h>
-#include <sys/resource.h>
-#include <sys/signalfd.h>
 #include <sys/socket.h>
-#include <sys/un.h>
 #include <time.h>
 #include <unistd.h>
 
-#include "dns.h"
-#include "proxy.h"
+#include "relay_int.h"
 
-#define SCRATCH_SIZE  (64 * 1024) /* per worker: small messages are copied through it */
-#define BULK_MIN      (16 * 1024) /* splices smaller than this return a direction to copying */
-#define PIPE_POOL_MAX 64
-#define ACCEPT_BATCH  64
-#define EVENTS_MAX    256
-
-enum ev_kind { EV_LISTEN = 1, EV_WAKE, EV_SIDE };
-
-struct listener {
-    enum ev_kind kind;
-    int fd;
-    size_t route;
-};
-
-struct conn;
-
-struct side {
-    enum ev_kind kind;
-    int fd;
-    bool in, out, tcp;
-    bool drains; /* a short read empties the socket (tcp, unix) */
-    bool hup;    /* EOF or an error was signalled: read on until read says so */
-    struct conn *c;
-};
-
-struct dir {
-    struct side *src, *dst;
-    int pipe[2];
-    uint8_t *buf; /* overflow: what dst did not take from one read, else NULL */
-    size_t queued, off;
-    bool in_pipe;  /* queued bytes are in the pipe (else in buf) */
-    bool bulk;     /* next read splices */
-    bool nosplice; /* the source cannot splice (EINVAL) */
-    bool eof, done;
-    uint64_t bytes;
-};
-
-enum conn_state { CS_RESOLVE, CS_CONNECT, CS_RELAY, CS_CLOSED };
-
-struct conn {
-    struct conn *prev, *next, *wnext;
-    struct worker *w;
-    size_t route;
-    uint64_t id;
-    enum conn_state st;
-    struct side a, b;
-    struct dir up, down;
-    struct sockaddr_storage addrs[NW_PROXY_ADDRS_MAX];
-    socklen_t lens[NW_PROXY_ADDRS_MAX];
-    size_t naddrs, next_addr;
-    int last_errno;
-    uint64_t t_start, t_last, deadline;
-    char peer[NW_ADDR_TEXT_MAX];
-};
-
-/* A worker's cache of one route's resolved target. */
-struct dns_entry {
-    bool pending;
-    uint64_t expires;
-    struct sockaddr_storage ss[NW_PROXY_ADDRS_MAX];
-    socklen_t lens[NW_PROXY_ADDRS_MAX];
-    size_t n;
-    struct conn *waiters;
-};
-
-struct worker {
-    struct proxy *px;
-    unsigned id;
-    int epfd;
-    struct listener wake; /* eventfd */
-    pthread_t th;
-    struct conn *conns, *zombies;
-    size_t nconns;
-    int pipes[PIPE_POOL_MAX][2];
-    size_t npipes;
-    struct dns_entry dns[NW_PROXY_ROUTES_MAX];
-    uint8_t scratch[SCRATCH_SIZE];
-    pthread_mutex_t mu; /* guards done */
-    struct nw_dns_job *done;
-    uint64_t now, next_sweep, limit_logged;
-    int spare_fd; /* held for refusing connections when descriptors run out */
-    bool drain_seen;
-};
-
-/* What every close is counted as; stats print these names. */
-enum reason { R_EOF, R_RESET, R_RESOLVE, R_CONNECT, R_DENIED, R_TIMEOUT, R_IDLE, R_DRAIN, R_NOMEM };
-static const char *const reason_names[] = {
+const char *const nw_proxy_reason_names[NW_PROXY_REASONS] = {
     "eof",  "reset",          "resolve-failed", "connect-failed", "denied", "connect-timeout",
     "idle", "drain-deadline", "no-memory"};
 
-struct route_rt {
-    bool needs_dns;
-    struct sockaddr_storage ss[NW_PROXY_ADDRS_MAX];
-    socklen_t lens[NW_PROXY_ADDRS_MAX];
-    size_t n;
-};
-
-struct proxy {
-    const struct nw_proxy_cfg *cfg;
-    struct listener lst[NW_PROXY_ROUTES_MAX];
-    struct route_rt rt[NW_PROXY_ROUTES_MAX];
-    pthread_rwlock_t al_lock;
-    struct nw_proxy_allowlist *al; /* NULL: no allowlist configured */
-    struct worker *workers;
-    atomic_bool draining, stop;
-    atomic_uint active, drained_acks, live_workers;
-    atomic_uint_fast64_t next_id, accepted, connected, closed, refused_limit, bytes_up, bytes_down;
-    atomic_uint_fast64_t by_reason[NW_ARRAY_LEN(reason_names)];
-};
-
-static uint64_t mono_ms(void)
+uint64_t nw_proxy_now_ms(void)
 {
     struct timespec ts;
     clock_gettime(CLOCK_MONOTONIC, &ts);
     return (uint64_t)ts.tv_sec * 1000u + (uint64_t)ts.tv_nsec / 1000000u;
 }
 
-static void u64s(char out[24], uint64_t v)
+const char *nw_proxy_errno_text(int e)
+{
+    const char *t = e != 0 ? strerrordesc_np(e) : NULL; /* thread-safe, unlike strerror */
+    return t != NULL ? t : "-";
+}
+
+void nw_proxy_u64s(char out[24], uint64_t v)
 {
     (void)snprintf(out, 24, "%llu", (unsigned long long)v);
 }
@@ -224,16 +115,17 @@ static void conn_close(struct conn *c, enum reason why)
     free(c->down.buf);
     c->up.buf = c->down.buf = NULL;
 
-    char up[24], down[24], ms[24], id[24], err[64] = "";
-    u64s(up, c->up.bytes);
-    u64s(down, c->down.bytes);
-    u64s(ms, w->now - c->t_start);
-    u64s(id, c->id);
+    char up[24], down[24], ms[24], id[24];
+    const char *err = NULL;
+    nw_proxy_u64s(up, c->up.bytes);
+    nw_proxy_u64s(down, c->down.bytes);
+    nw_proxy_u64s(ms, w->now - c->t_start);
+    nw_proxy_u64s(id, c->id);
     if (why == R_CONNECT || why == R_RESET || why == R_RESOLVE)
-        (void)snprintf(err, sizeof(err), "%s", c->last_errno ? strerror(c->last_errno) : "-");
+        err = nw_proxy_errno_text(c->last_errno);
     nw_log(why == R_EOF ? NW_LOG_INFO : NW_LOG_WARN, "close", "conn", id, "peer", c->peer, "route",
            px->cfg->routes[c->route].text, "up", up, "down", down, "ms", ms, "reason",
-           reason_names[why], err[0] ? "error" : NULL, err, NULL);
+           nw_proxy_reason_names[why], err != NULL ? "error" : NULL, err, NULL); /* NULL ends */
     atomic_fetch_add(&px->bytes_up, c->up.bytes);
     atomic_fetch_add(&px->bytes_down, c->down.bytes);
     atomic_fetch_add(&px->by_reason[why], 1);
@@ -417,7 +309,7 @@ static void connected(struct conn *c)
     char target[NW_ADDR_TEXT_MAX], id[24];
     size_t i = c->next_addr - 1;
     nw_sockaddr_format(target, &c->addrs[i], c->lens[i]);
-    u64s(id, c->id);
+    nw_proxy_u64s(id, c->id);
     nw_log(NW_LOG_INFO, "dispatch", "conn", id, "peer", c->peer, "route",
            px->cfg->routes[c->route].text, "target", target, NULL);
     atomic_fetch_add(&px->connected, 1);
@@ -453,7 +345,6 @@ static void try_connect(struct conn *c)
             continue;
         }
         c->b.fd = fd;
-        c->b.tcp = is_inet(ss);
         c->b.drains = drains(ss);
         c->b.in = c->b.out = false;
         c->st = CS_CONNECT;
@@ -546,7 +437,7 @@ static void start_target(struct conn *c)
     nw_dns_submit(j);
 }
 
-static void dns_done(struct nw_dns_job *j)
+void nw_proxy_dns_done(struct nw_dns_job *j)
 {
     struct worker *w = j->owner;
     pthread_mutex_lock(&w->mu);
@@ -597,7 +488,7 @@ static void accept_one(
         close(fd);
         if (w->now >= w->limit_logged + 1000) {
             char max[24];
-            u64s(max, px->cfg->max_conns);
+            nw_proxy_u64s(max, px->cfg->max_conns);
             nw_log(NW_LOG_WARN, "limit", "route", px->cfg->routes[l->route].text, "max_conns", max,
                    "what", "connection limit reached; refusing new connections", NULL);
             w->limit_logged = w->now;
@@ -613,13 +504,8 @@ static void accept_one(
     c->w = w;
     c->route = l->route;
     c->id = atomic_fetch_add(&px->next_id, 1) + 1;
-    c->a = (struct side){.kind = EV_SIDE,
-                         .fd = fd,
-                         .in = true,
-                         .out = true,
-                         .tcp = is_inet(ss),
-                         .drains = drains(ss),
-                         .c = c};
+    c->a = (struct side){
+        .kind = EV_SIDE, .fd = fd, .in = true, .out = true, .drains = drains(ss), .c = c};
     c->b = (struct side){.kind = EV_SIDE, .fd = -1, .c = c};
     c->up = (struct dir){.src = &c->a, .dst = &c->b, .pipe = {-1, -1}};
     c->down = (struct dir){.src = &c->b, .dst = &c->a, .pipe = {-1, -1}};
@@ -630,7 +516,7 @@ static void accept_one(
         (void)snprintf(c->peer, sizeof(c->peer), "unix:");
     else
         nw_sockaddr_format(c->peer, ss, len);
-    if (c->a.tcp)
+    if (is_inet(ss))
         set_nodelay(fd);
     c->next = w->conns;
     if (w->conns != NULL)
@@ -639,7 +525,7 @@ static void accept_one(
     w->nconns++;
     atomic_fetch_add(&px->accepted, 1);
     char id[24];
-    u64s(id, c->id);
+    nw_proxy_u64s(id, c->id);
     nw_log(NW_LOG_INFO, "accept", "conn", id, "peer", c->peer, "route",
            px->cfg->routes[l->route].text, NULL);
     struct epoll_event ev = {.events = EPOLLIN | EPOLLOUT | EPOLLRDHUP | EPOLLET,
@@ -668,7 +554,8 @@ static void refuse_no_fd(struct worker *w, struct listener *l, int err)
     atomic_fetch_add(&w->px->refused_limit, 1);
     if (w->now >= w->limit_logged + 1000) {
         nw_log(NW_LOG_ERROR, "limit", "route", w->px->cfg->routes[l->route].text, "error",
-               strerror(err), "what", "out of file descriptors; refusing new connections", NULL);
+               nw_proxy_errno_text(err), "what",
+               "out of file descriptors; refusing new connections", NULL);
         w->limit_logged = w->now;
     }
 }
@@ -708,7 +595,7 @@ static void on_side(struct side *s, uint32_t events)
         relay(c);
 }
 
-static void on_wake(struct worker *w)
+void nw_proxy_worker_wake(struct worker *w)
 {
     uint64_t v;
     (void)!read(w->wake.fd, &v, sizeof(v));
@@ -750,15 +637,15 @@ static void free_zombies(struct worker *w)
     }
 }
 
-static void *worker_main(void *arg)
+void *nw_proxy_worker_main(void *arg)
 {
     struct worker *w = arg;
     struct proxy *px = w->px;
     struct epoll_event evs[EVENTS_MAX];
-    w->next_sweep = mono_ms() + 1000;
+    w->next_sweep = nw_proxy_now_ms() + 1000;
     for (;;) {
         int n = epoll_wait(w->epfd, evs, EVENTS_MAX, 250);
-        w->now = mono_ms();
+        w->now = nw_proxy_now_ms();
         for (int i = 0; i < n; i++) {
             enum ev_kind *k = evs[i].data.ptr;
             if (*k == EV_SIDE)
@@ -766,7 +653,7 @@ static void *worker_main(void *arg)
             else if (*k == EV_LISTEN)
                 on_listen(w, (struct listener *)k);
             else
-                on_wake(w);
+                nw_proxy_worker_wake(w);
         }
         free_zombies(w);
         if (atomic_load(&px->draining) && !w->drain_seen) {
@@ -791,257 +678,4 @@ static void *worker_main(void *arg)
     }
     atomic_fetch_sub(&px->live_workers, 1);
     return NULL;
-}
-
-/* ---- set-up, signals, statistics ---- */
-
-static void log_stats(struct proxy *px)
-{
-    char v[6 + NW_ARRAY_LEN(reason_names)][24];
-    u64s(v[0], atomic_load(&px->accepted));
-    u64s(v[1], atomic_load(&px->connected));
-    u64s(v[2], atomic_load(&px->closed));
-    u64s(v[3], atomic_load(&px->active));
-    u64s(v[4], atomic_load(&px->bytes_up));
-    u64s(v[5], atomic_load(&px->bytes_down));
-    for (size_t i = 0; i < NW_ARRAY_LEN(reason_names); i++)
-        u64s(v[6 + i], atomic_load(&px->by_reason[i]));
-    char limit[24];
-    u64s(limit, atomic_load(&px->refused_limit));
-    nw_log(NW_LOG_INFO, "stats", "accepted", v[0], "connected", v[1], "closed", v[2], "active",
-           v[3], "bytes_up", v[4], "bytes_down", v[5], "closed_eof", v[6], "err_reset", v[7],
-           "err_resolve", v[8], "err_connect", v[9], "err_denied", v[10], "err_connect_timeout",
-           v[11], "err_idle", v[12], "err_drain", v[13], "err_nomem", v[14], "err_limit", limit,
-           NULL);
-}
-
-static void reload(struct proxy *px)
-{
-    const struct nw_proxy_cfg *cfg = px->cfg;
-    if (cfg->config_path[0] == '\0') {
-        nw_log(NW_LOG_WARN, "reload", "what", "no --config file to reload", NULL);
-        return;
-    }
-    struct nw_proxy_allowlist *al = malloc(sizeof(*al));
-    char diag[NW_PROXY_DIAG_MAX];
-    nw_err err = al != NULL ? nw_proxy_allowlist_load(al, diag, cfg->config_path) : NW_ERR_NOMEM;
-    if (err != NW_OK) {
-        nw_log(NW_LOG_ERROR, "reload", "error", nw_err_name(err), "what",
-               al != NULL ? diag : "out of memory", "kept", "previous allowlist", NULL);
-        free(al);
-        return;
-    }
-    pthread_rwlock_wrlock(&px->al_lock);
-    struct nw_proxy_allowlist *old = px->al;
-    px->al = al;
-    pthread_rwlock_unlock(&px->al_lock);
-    free(old);
-    char n[24];
-    u64s(n, al->n);
-    nw_log(NW_LOG_INFO, "reload", "config", cfg->config_path, "entries", n, NULL);
-}
-
-static void wake_all(struct proxy *px)
-{
-    uint64_t one = 1;
-    for (unsigned i = 0; i < px->cfg->workers; i++)
-        (void)!write(px->workers[i].wake.fd, &one, sizeof(one));
-}
-
-/* The main thread: signals in, until the workers have drained or the deadline passed. */
-static void signal_loop(struct proxy *px, int sfd)
-{
-    uint64_t deadline = 0;
-    bool listeners_closed = false;
-    while (atomic_load(&px->live_workers) > 0) {
-        struct signalfd_siginfo si;
-        struct pollfd pfd = {sfd, POLLIN, 0};
-        if (poll(&pfd, 1, 100) == 1 && read(sfd, &si, sizeof(si)) == (ssize_t)sizeof(si)) {
-            if (si.ssi_signo == SIGUSR1) {
-                log_stats(px);
-            } else if (si.ssi_signo == SIGHUP) {
-                reload(px);
-            } else if (!atomic_load(&px->draining)) {
-                char s[24], open[24];
-                u64s(s, px->cfg->drain_s);
-                u64s(open, atomic_load(&px->active));
-                nw_log(NW_LOG_INFO, "drain", "signal", si.ssi_signo == SIGINT ? "INT" : "TERM",
-                       "open", open, "deadline_s", s, NULL);
-                deadline = mono_ms() + (uint64_t)px->cfg->drain_s * 1000u;
-                atomic_store(&px->draining, true);
-                wake_all(px);
-            }
-        }
-        /* Stop accepting (connections then fail fast) once every worker has let go. */
-        if (!listeners_closed && atomic_load(&px->draining) &&
-            atomic_load(&px->drained_acks) >= atomic_load(&px->live_workers)) {
-            for (size_t r = 0; r < px->cfg->nroutes; r++) {
-                close(px->lst[r].fd);
-                px->lst[r].fd = -1;
-            }
-            listeners_closed = true;
-        }
-        if (deadline != 0 && mono_ms() >= deadline && !atomic_load(&px->stop)) {
-            atomic_store(&px->stop, true);
-            wake_all(px);
-        }
-    }
-}
-
-static void raise_nofile(void)
-{
-    struct rlimit rl;
-    if (getrlimit(RLIMIT_NOFILE, &rl) == 0 && rl.rlim_cur < rl.rlim_max) {
-        rl.rlim_cur = rl.rlim_max;
-        (void)setrlimit(RLIMIT_NOFILE, &rl);
-    }
-    if (getrlimit(RLIMIT_NOFILE, &rl) == 0) {
-        char n[24];
-        u64s(n, rl.rlim_cur);
-        nw_log(NW_LOG_DEBUG, "nofile", "limit", n, NULL);
-    }
-}
-
-static nw_err open_listeners(struct proxy *px)
-{
-    const struct nw_proxy_cfg *cfg = px->cfg;
-    for (size_t r = 0; r < cfg->nroutes; r++) {
-        px->lst[r] = (struct listener){EV_LISTEN, -1, r};
-        nw_err err = nw_net_listen(&cfg->routes[r].listen, 4096, &px->lst[r].fd);
-        char text[NW_ADDR_TEXT_MAX];
-        nw_addr_format(text, &cfg->routes[r].listen);
-        if (err != NW_OK) {
-            nw_log(NW_LOG_ERROR, "listen", "addr", text, "error", nw_err_name(err), "why",
-                   strerror(errno), NULL);
-            return err;
-        }
-        struct sockaddr_storage ss;
-        socklen_t len = sizeof(ss);
-        if (cfg->routes[r].listen.kind == NW_ADDR_TCP &&
-            getsockname(px->lst[r].fd, (struct sockaddr *)&ss, &len) == 0)
-            nw_sockaddr_format(text, &ss, len);
-        nw_log(NW_LOG_INFO, "listen", "addr", text, "route", cfg->routes[r].text, NULL);
-        struct route_rt *rt = &px->rt[r];
-        err = nw_addr_sockaddr(&cfg->routes[r].connect, &rt->ss[0], &rt->lens[0]);
-        rt->needs_dns = err == NW_ERR_ADDR_NOT_NUMERIC;
-        rt->n = err == NW_OK ? 1 : 0;
-    }
-    return NW_OK;
-}
-
-static nw_err start_worker(struct proxy *px, struct worker *w, unsigned id)
-{
-    w->px = px;
-    w->id = id;
-    w->wake = (struct listener){EV_WAKE, -1, 0};
-    w->spare_fd = open("/dev/null", O_RDONLY | O_CLOEXEC);
-    pthread_mutex_init(&w->mu, NULL);
-    w->epfd = epoll_create1(EPOLL_CLOEXEC);
-    w->wake.fd = eventfd(0, EFD_NONBLOCK | EFD_CLOEXEC);
-    if (w->epfd < 0 || w->wake.fd < 0)
-        return NW_ERR_NET_SOCKET;
-    struct epoll_event ev = {.events = EPOLLIN, .data.ptr = &w->wake};
-    if (epoll_ctl(w->epfd, EPOLL_CTL_ADD, w->wake.fd, &ev) != 0)
-        return NW_ERR_NET_SOCKET;
-    for (size_t r = 0; r < px->cfg->nroutes; r++) {
-        /* EPOLLEXCLUSIVE: one worker wakes per incoming connection, not all of them. */
-        ev = (struct epoll_event){.events = EPOLLIN | EPOLLEXCLUSIVE, .data.ptr = &px->lst[r]};
-        if (epoll_ctl(w->epfd, EPOLL_CTL_ADD, px->lst[r].fd, &ev) != 0)
-            return NW_ERR_NET_SOCKET;
-    }
-    atomic_fetch_add(&px->live_workers, 1);
-    if (pthread_create(&w->th, NULL, worker_main, w) != 0) {
-        atomic_fetch_sub(&px->live_workers, 1);
-        return NW_ERR_NOMEM;
-    }
-    return NW_OK;
-}
-
-static void cleanup(struct proxy *px, unsigned started)
-{
-    for (unsigned i = 0; i < started; i++)
-        pthread_join(px->workers[i].th, NULL);
-    nw_dns_stop();
-    for (unsigned i = 0; i < px->cfg->workers; i++) {
-        struct worker *w = &px->workers[i];
-        on_wake(w); /* frees jobs finished after the loop ended */
-        if (w->epfd >= 0)
-            close(w->epfd);
-        if (w->wake.fd >= 0)
-            close(w->wake.fd);
-        if (w->spare_fd >= 0)
-            close(w->spare_fd);
-        for (size_t p = 0; p < w->npipes; p++) {
-            close(w->pipes[p][0]);
-            close(w->pipes[p][1]);
-        }
-        pthread_mutex_destroy(&w->mu);
-    }
-    for (size_t r = 0; r < px->cfg->nroutes; r++) {
-        if (px->lst[r].fd >= 0)
-            close(px->lst[r].fd);
-        if (px->cfg->routes[r].listen.kind == NW_ADDR_UNIX)
-            (void)unlink(px->cfg->routes[r].listen.path);
-    }
-    free(px->workers);
-    free(px->al);
-    pthread_rwlock_destroy(&px->al_lock);
-}
-
-int nw_proxy_run(const struct nw_proxy_cfg *cfg, const struct nw_proxy_allowlist *al)
-{
-    static struct proxy px_storage;
-    struct proxy *px = &px_storage;
-    unsigned started = 0;
-    int status = 1;
-    px->cfg = cfg;
-    pthread_rwlock_init(&px->al_lock, NULL);
-    for (size_t r = 0; r < NW_PROXY_ROUTES_MAX; r++)
-        px->lst[r] = (struct listener){EV_LISTEN, -1, r};
-    if (al != NULL) {
-        px->al = malloc(sizeof(*px->al));
-        if (px->al == NULL)
-            return 1;
-        memcpy(px->al, al, sizeof(*al));
-    }
-    px->workers = calloc(cfg->workers, sizeof(*px->workers));
-    if (px->workers == NULL)
-        return 1;
-    for (unsigned i = 0; i < cfg->workers; i++)
-        px->workers[i].epfd = px->workers[i].wake.fd = px->workers[i].spare_fd = -1;
-
-    raise_nofile();
-    (void)signal(SIGPIPE, SIG_IGN);
-    sigset_t set;
-    sigemptyset(&set);
-    sigaddset(&set, SIGTERM);
-    sigaddset(&set, SIGINT);
-    sigaddset(&set, SIGHUP);
-    sigaddset(&set, SIGUSR1);
-    /* Blocked before any thread starts, so only the main thread's signalfd sees them. */
-    pthread_sigmask(SIG_BLOCK, &set, NULL);
-    int sfd = signalfd(-1, &set, SFD_CLOEXEC);
-    if (sfd < 0 || open_listeners(px) != NW_OK || nw_dns_start(2, dns_done) != NW_OK)
-        goto out;
-    for (; started < cfg->workers; started++) {
-        if (start_worker(px, &px->workers[started], started) != NW_OK) {
-            nw_log(NW_LOG_ERROR, "start", "what", "cannot start worker", NULL);
-            atomic_store(&px->stop, true);
-            atomic_store(&px->draining, true);
-            wake_all(px);
-            goto out;
-        }
-    }
-    char w[24];
-    u64s(w, cfg->workers);
-    nw_log(NW_LOG_INFO, "ready", "workers", w, NULL);
-    signal_loop(px, sfd);
-    nw_log(NW_LOG_INFO, "exit", NULL);
-    log_stats(px);
-    status = 0;
-out:
-    cleanup(px, started);
-    if (sfd >= 0)
-        close(sfd);
-    return status;
 }
