@@ -3,18 +3,20 @@
  * listener (EPOLLEXCLUSIVE) and owning the connections it accepted.
  *
  * Each connection has two sides (a: the client, b: the target) and two directions (up: a to b,
- * down: b to a). A direction moves bytes through a pipe with splice(2), so they never enter user
- * space, or through a 64 KiB buffer where a socket cannot splice (EINVAL, e.g. vsock on older
- * kernels). Either way a direction reads only when its pipe or buffer is empty, so memory per
- * connection is bounded and a slow reader stops the writer (backpressure): the kernel's socket
- * buffers do the queueing. On EOF a direction drains what it holds and then shuts down the write
- * side of the other socket; the opposite direction keeps going (half-close, as netcat's
- * readwrite() does). The connection ends when both directions are done, on an error, after the
- * idle timeout, or at the drain deadline.
+ * down: b to a). Small messages (a database round trip) are read into the worker's scratch
+ * buffer and written straight on: two syscalls per message. A read that fills the scratch buffer
+ * marks the direction bulk, and bulk data then moves through a pipe with splice(2), so it never
+ * enters user space, until a splice comes back small; sockets that cannot splice (EINVAL) copy.
+ * A direction reads only when it holds nothing, and holds at most what one write did not take,
+ * so memory per connection is bounded and a slow reader stops the writer (backpressure): the
+ * kernel's socket buffers do the queueing. On EOF a direction drains what it holds and then shuts
+ * down the write side of the other socket; the opposite direction keeps going (half-close, as
+ * netcat's readwrite() does). The connection ends when both directions are done, on an error, after
+ * the idle timeout, or at the drain deadline.
  *
- * Readiness is tracked per side (in/out): set by an epoll event, cleared on EAGAIN. With edge
- * triggering a flag can only be cleared by a syscall that saw the socket empty or full, so no
- * wake-up is ever lost (cf. redis ae.c, which uses level triggering instead).
+ * Readiness is tracked per side (in/out): set by an epoll event, cleared on EAGAIN or by a short
+ * read (see pump). With edge triggering a flag is only cleared once the socket was seen empty or
+ * full, so no wake-up is lost (cf. redis ae.c, which uses level triggering instead).
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -192,7 +194,8 @@ static int flush(struct conn *c, struct dir *d)
 
 /*
  * Read into the worker's scratch buffer and write straight on; keep only what the destination
- * would not take (bounded by one read). Returns bytes read, 0 at EOF, -1 with errno.
+ * would not take (bounded by one read). Returns bytes read, 0 at EOF, -1 when the read failed,
+ * -2 when the write or the allocation failed (errno set for both).
  */
 static ssize_t copy_through(struct conn *c, struct dir *d)
 {
@@ -200,6 +203,7 @@ static ssize_t copy_through(struct conn *c, struct dir *d)
     ssize_t n = read(d->src->fd, scratch, SCRATCH_SIZE);
     if (n <= 0)
         return n;
+    c->t_last = c->w->now;
     ssize_t m = d->dst->out ? write(d->dst->fd, scratch, (size_t)n) : 0;
     if (m < 0 && errno != EAGAIN && errno != EINTR)
         return -2;

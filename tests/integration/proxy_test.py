@@ -365,13 +365,29 @@ def case_limits():
     except ConnectionResetError:
         pass
     px.wait_log(r" limit .*max_conns=2", 5)
-    # Idle connections are closed after about a second (sweeps run every second).
+    # Idle connections are closed after about a second (sweeps run every second); one that
+    # trickles small messages stays open.
+    stop = threading.Event()
+    pings = []
+
+    def ping():
+        while not stop.is_set():
+            b.sendall(b"p")
+            pings.append(b.recv(1))
+            time.sleep(0.3)
+
+    t = threading.Thread(target=ping)
+    t.start()
     t0 = time.time()
     try:
         check(a.recv(1) == b"", "idle close")
     except ConnectionResetError:
         pass
     check(time.time() - t0 < 4, "idle timeout too slow")
+    time.sleep(1.5)
+    stop.set()
+    t.join(5)
+    check(len(pings) >= 5 and all(p == b"p" for p in pings), "active connection kept: %r" % pings)
     px.wait_log(r"reason=idle", 5, 2)
     check(px.stop() == 0, "proxy exit")
     srv.close()
