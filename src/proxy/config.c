@@ -87,7 +87,7 @@ static const struct opt opts_with_value[] = {
     {"--log-level", NULL, 0, 0},
     {"--num_workers", "-w", 1, 64},
     {"--max-conns", NULL, 1, 1000000},
-    {"--idle-timeout", NULL, 0, 86400 * 7},
+    {"--idle-timeout", NULL, 0, 604800},
     {"--connect-timeout", NULL, 1, 600000},
     {"--dns-ttl-max", NULL, 0, 86400},
     {"--drain-timeout", NULL, 0, 3600},

@@ -43,7 +43,7 @@ int main(int argc, char **argv)
     char diag[NW_PROXY_DIAG_MAX];
     nw_err err = nw_proxy_parse_args(&cfg, diag, argc, (const char *const *)argv);
     if (err == NW_OK && cfg.help) {
-        fputs(usage, stdout);
+        (void)fputs(usage, stdout);
         return 0;
     }
     if (err == NW_OK && cfg.config_path[0] != '\0') {
@@ -52,8 +52,8 @@ int main(int argc, char **argv)
             err = nw_proxy_check_targets(&cfg, &al, diag);
     }
     if (err != NW_OK) {
-        fprintf(stderr, "nw-proxy: %s (%s)\n%s", diag, nw_err_name(err),
-                err == NW_ERR_PROXY_USAGE ? "try nw-proxy --help\n" : "");
+        (void)fprintf(stderr, "nw-proxy: %s (%s)\n%s", diag, nw_err_name(err),
+                      err == NW_ERR_PROXY_USAGE ? "try nw-proxy --help\n" : "");
         return 2;
     }
     nw_log_setup("nw-proxy", cfg.log_level, cfg.log_json);

@@ -92,9 +92,9 @@ static void conn_close(struct conn *c, enum reason why)
 {
     struct worker *w = c->w;
     struct proxy *px = w->px;
-    if (c->st == CS_CLOSED)
+    if (c->st == NW_CS_CLOSED)
         return;
-    if (c->st == CS_RESOLVE) {
+    if (c->st == NW_CS_RESOLVE) {
         struct conn **pp = &w->dns[c->route].waiters;
         while (*pp != NULL && *pp != c)
             pp = &(*pp)->wnext;
@@ -102,7 +102,7 @@ static void conn_close(struct conn *c, enum reason why)
             *pp = c->wnext;
     }
     /* An abortive close tells the other peer the stream did not end cleanly. */
-    if (why == R_RESET || why == R_DRAIN || why == R_IDLE) {
+    if (why == NW_R_RESET || why == NW_R_DRAIN || why == NW_R_IDLE) {
         struct linger lg = {1, 0};
         (void)setsockopt(c->a.fd, SOL_SOCKET, SO_LINGER, &lg, sizeof(lg));
         if (c->b.fd >= 0)
@@ -123,10 +123,10 @@ static void conn_close(struct conn *c, enum reason why)
     nw_proxy_u64s(down, c->down.bytes);
     nw_proxy_u64s(ms, w->now - c->t_start);
     nw_proxy_u64s(id, c->id);
-    if (why == R_CONNECT || why == R_RESET || why == R_RESOLVE)
+    if (why == NW_R_CONNECT || why == NW_R_RESET || why == NW_R_RESOLVE)
         err = nw_proxy_errno_text(c->last_errno);
-    nw_log(why == R_EOF ? NW_LOG_INFO : NW_LOG_WARN, "close", "conn", id, "peer", c->peer, "route",
-           px->cfg->routes[c->route].text, "up", up, "down", down, "ms", ms, "reason",
+    nw_log(why == NW_R_EOF ? NW_LOG_INFO : NW_LOG_WARN, "close", "conn", id, "peer", c->peer,
+           "route", px->cfg->routes[c->route].text, "up", up, "down", down, "ms", ms, "reason",
            nw_proxy_reason_names[why], err != NULL ? "error" : NULL, err, NULL); /* NULL ends */
     atomic_fetch_add(&px->bytes_up, c->up.bytes);
     atomic_fetch_add(&px->bytes_down, c->down.bytes);
@@ -142,7 +142,7 @@ static void conn_close(struct conn *c, enum reason why)
     if (c->next != NULL)
         c->next->prev = c->prev;
     w->nconns--;
-    c->st = CS_CLOSED;
+    c->st = NW_CS_CLOSED;
     c->next = w->zombies;
     w->zombies = c;
 }
@@ -272,13 +272,13 @@ static bool pump(struct conn *c, struct dir *d)
         } else {
             n = copy_through(c, d);
             if (n > 0) {
-                d->bulk = n == SCRATCH_SIZE && !d->nosplice;
+                d->bulk = (size_t)n == SCRATCH_SIZE && !d->nosplice;
                 /*
                  * A short read from a TCP or unix stream socket took everything queued; the
                  * next arrival raises a new edge, so skip the read that would say EAGAIN. Not
                  * once EOF was signalled: that edge has passed and only a read reports it.
                  */
-                if (n < SCRATCH_SIZE && d->src->drains && !d->src->hup)
+                if ((size_t)n < SCRATCH_SIZE && d->src->drains && !d->src->hup)
                     d->src->in = false;
                 continue;
             }
@@ -298,11 +298,11 @@ static bool pump(struct conn *c, struct dir *d)
 static void relay(struct conn *c)
 {
     if (!pump(c, &c->up) || !pump(c, &c->down)) {
-        conn_close(c, R_RESET);
+        conn_close(c, NW_R_RESET);
         return;
     }
     if (c->up.done && c->down.done)
-        conn_close(c, R_EOF);
+        conn_close(c, NW_R_EOF);
 }
 
 static void try_connect(struct conn *c);
@@ -317,7 +317,7 @@ static void connected(struct conn *c)
     nw_log(NW_LOG_INFO, "dispatch", "conn", id, "peer", c->peer, "route",
            px->cfg->routes[c->route].text, "target", target, NULL);
     atomic_fetch_add(&px->connected, 1);
-    c->st = CS_RELAY;
+    c->st = NW_CS_RELAY;
     c->t_last = c->w->now;
     c->b.out = true;
     relay(c);
@@ -351,12 +351,12 @@ static void try_connect(struct conn *c)
         c->b.fd = fd;
         c->b.drains = drains(ss);
         c->b.in = c->b.out = false;
-        c->st = CS_CONNECT;
+        c->st = NW_CS_CONNECT;
         return;
     }
     /* Every address failed: re-resolve for the next connection, the target may have moved. */
     w->dns[c->route].expires = 0;
-    conn_close(c, R_CONNECT);
+    conn_close(c, NW_R_CONNECT);
 }
 
 static void connect_event(struct conn *c, uint32_t events)
@@ -403,7 +403,7 @@ dispatch(struct conn *c, const struct sockaddr_storage *ss, const socklen_t *len
             nw_sockaddr_format(first, &ss[0], lens[0]);
         nw_log(NW_LOG_WARN, "deny", "peer", c->peer, "route", px->cfg->routes[c->route].text,
                "target", target, "resolved", first, "why", "target not in the allowlist", NULL);
-        conn_close(c, R_DENIED);
+        conn_close(c, NW_R_DENIED);
         return;
     }
     try_connect(c);
@@ -423,14 +423,14 @@ static void start_target(struct conn *c)
         dispatch(c, e->ss, e->lens, e->n);
         return;
     }
-    c->st = CS_RESOLVE;
+    c->st = NW_CS_RESOLVE;
     c->wnext = e->waiters;
     e->waiters = c;
     if (e->pending)
         return;
     struct nw_dns_job *j = calloc(1, sizeof(*j));
     if (j == NULL) {
-        conn_close(c, R_NOMEM);
+        conn_close(c, NW_R_NOMEM);
         return;
     }
     e->pending = true;
@@ -471,11 +471,11 @@ static void dns_apply(struct worker *w, struct nw_dns_job *j)
     e->waiters = NULL;
     while (c != NULL) {
         struct conn *next = c->wnext;
-        c->st = CS_CONNECT;
+        c->st = NW_CS_CONNECT;
         if (j->err == NW_OK)
             dispatch(c, e->ss, e->lens, e->n);
         else
-            conn_close(c, R_RESOLVE);
+            conn_close(c, NW_R_RESOLVE);
         c = next;
     }
 }
@@ -509,13 +509,13 @@ static void accept_one(
     c->route = l->route;
     c->id = atomic_fetch_add(&px->next_id, 1) + 1;
     c->a = (struct side){
-        .kind = EV_SIDE, .fd = fd, .in = true, .out = true, .drains = drains(ss), .c = c};
-    c->b = (struct side){.kind = EV_SIDE, .fd = -1, .c = c};
+        .kind = NW_EV_SIDE, .fd = fd, .in = true, .out = true, .drains = drains(ss), .c = c};
+    c->b = (struct side){.kind = NW_EV_SIDE, .fd = -1, .c = c};
     c->up = (struct dir){.src = &c->a, .dst = &c->b, .pipe = {-1, -1}};
     c->down = (struct dir){.src = &c->b, .dst = &c->a, .pipe = {-1, -1}};
     c->t_start = c->t_last = w->now;
     c->deadline = w->now + px->cfg->connect_timeout_ms;
-    c->st = CS_CONNECT;
+    c->st = NW_CS_CONNECT;
     if (ss->ss_family == AF_UNIX)
         (void)snprintf(c->peer, sizeof(c->peer), "unix:");
     else
@@ -536,7 +536,7 @@ static void accept_one(
                              .data.ptr = &c->a};
     if (epoll_ctl(w->epfd, EPOLL_CTL_ADD, fd, &ev) != 0) {
         c->last_errno = errno;
-        conn_close(c, R_NOMEM);
+        conn_close(c, NW_R_NOMEM);
         return;
     }
     start_target(c);
@@ -567,7 +567,7 @@ static void refuse_no_fd(struct worker *w, struct listener *l, int err)
 static void on_listen(struct worker *w, struct listener *l)
 {
     for (int i = 0; i < ACCEPT_BATCH && !atomic_load(&w->px->draining); i++) {
-        struct sockaddr_storage ss;
+        struct sockaddr_storage ss = {0};
         socklen_t len = sizeof(ss);
         int fd = accept4(l->fd, (struct sockaddr *)&ss, &len, SOCK_NONBLOCK | SOCK_CLOEXEC);
         if (fd < 0 && (errno == EMFILE || errno == ENFILE)) {
@@ -583,9 +583,9 @@ static void on_listen(struct worker *w, struct listener *l)
 static void on_side(struct side *s, uint32_t events)
 {
     struct conn *c = s->c;
-    if (c->st == CS_CLOSED)
+    if (c->st == NW_CS_CLOSED)
         return;
-    if (c->st == CS_CONNECT && s == &c->b) {
+    if (c->st == NW_CS_CONNECT && s == &c->b) {
         connect_event(c, events);
         return;
     }
@@ -595,7 +595,7 @@ static void on_side(struct side *s, uint32_t events)
         s->hup = true;
     if (events & (EPOLLOUT | EPOLLHUP | EPOLLERR))
         s->out = true;
-    if (c->st == CS_RELAY)
+    if (c->st == NW_CS_RELAY)
         relay(c);
 }
 
@@ -622,11 +622,11 @@ static void sweep(struct worker *w)
     struct conn *c = w->conns;
     while (c != NULL) {
         struct conn *next = c->next;
-        if (c->st != CS_RELAY && w->now >= c->deadline) {
+        if (c->st != NW_CS_RELAY && w->now >= c->deadline) {
             c->last_errno = ETIMEDOUT;
-            conn_close(c, R_TIMEOUT);
-        } else if (c->st == CS_RELAY && idle_ms > 0 && w->now - c->t_last >= idle_ms) {
-            conn_close(c, R_IDLE);
+            conn_close(c, NW_R_TIMEOUT);
+        } else if (c->st == NW_CS_RELAY && idle_ms > 0 && w->now - c->t_last >= idle_ms) {
+            conn_close(c, NW_R_IDLE);
         }
         c = next;
     }
@@ -652,9 +652,9 @@ void *nw_proxy_worker_main(void *arg)
         w->now = nw_proxy_now_ms();
         for (int i = 0; i < n; i++) {
             enum ev_kind *k = evs[i].data.ptr;
-            if (*k == EV_SIDE)
+            if (*k == NW_EV_SIDE)
                 on_side((struct side *)k, evs[i].events);
-            else if (*k == EV_LISTEN)
+            else if (*k == NW_EV_LISTEN)
                 on_listen(w, (struct listener *)k);
             else
                 nw_proxy_worker_wake(w);
@@ -668,7 +668,7 @@ void *nw_proxy_worker_main(void *arg)
         }
         if (atomic_load(&px->stop)) {
             while (w->conns != NULL)
-                conn_close(w->conns, R_DRAIN);
+                conn_close(w->conns, NW_R_DRAIN);
             free_zombies(w);
             break;
         }

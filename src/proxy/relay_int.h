@@ -14,13 +14,15 @@
 #include "dns.h"
 #include "proxy.h"
 
-#define SCRATCH_SIZE  (64 * 1024) /* per worker: small messages are copied through it */
-#define BULK_MIN      (16 * 1024) /* splices smaller than this return a direction to copying */
+#define SCRATCH_SIZE ((size_t)64 * 1024) /* per worker: small messages are copied through it */
+#define BULK_MIN                                                                 \
+ ((ssize_t)16 * 1024) /* splices smaller than this return a direction to copying \
+                       */
 #define PIPE_POOL_MAX 64
 #define ACCEPT_BATCH  64
 #define EVENTS_MAX    256
 
-enum ev_kind { EV_LISTEN = 1, EV_WAKE, EV_SIDE };
+enum ev_kind { NW_EV_LISTEN = 1, NW_EV_WAKE, NW_EV_SIDE };
 
 struct listener {
     enum ev_kind kind;
@@ -51,7 +53,7 @@ struct dir {
     uint64_t bytes;
 };
 
-enum conn_state { CS_RESOLVE, CS_CONNECT, CS_RELAY, CS_CLOSED };
+enum conn_state { NW_CS_RESOLVE, NW_CS_CONNECT, NW_CS_RELAY, NW_CS_CLOSED };
 
 struct conn {
     struct conn *prev, *next, *wnext;
@@ -98,7 +100,17 @@ struct worker {
 };
 
 /* What every close is counted as; stats print these names. */
-enum reason { R_EOF, R_RESET, R_RESOLVE, R_CONNECT, R_DENIED, R_TIMEOUT, R_IDLE, R_DRAIN, R_NOMEM };
+enum reason {
+    NW_R_EOF,
+    NW_R_RESET,
+    NW_R_RESOLVE,
+    NW_R_CONNECT,
+    NW_R_DENIED,
+    NW_R_TIMEOUT,
+    NW_R_IDLE,
+    NW_R_DRAIN,
+    NW_R_NOMEM
+};
 #define NW_PROXY_REASONS 9
 extern const char *const nw_proxy_reason_names[NW_PROXY_REASONS];
 
@@ -131,8 +143,8 @@ const char *nw_proxy_errno_text(int e);
 /* Decimal text of v, for log fields. */
 void nw_proxy_u64s(char out[24], uint64_t v);
 
-/* A worker thread's loop (pthread entry point); w is set up by run.c. */
-void *nw_proxy_worker_main(void *w);
+/* A worker thread's loop (pthread entry point); arg is its struct worker, set up by run.c. */
+void *nw_proxy_worker_main(void *arg);
 
 /* Resolver callback: queue the finished job on its worker and wake it. */
 void nw_proxy_dns_done(struct nw_dns_job *j);

@@ -129,7 +129,7 @@ static nw_err open_listeners(struct proxy *px)
 {
     const struct nw_proxy_cfg *cfg = px->cfg;
     for (size_t r = 0; r < cfg->nroutes; r++) {
-        px->lst[r] = (struct listener){EV_LISTEN, -1, r};
+        px->lst[r] = (struct listener){NW_EV_LISTEN, -1, r};
         nw_err err = nw_net_listen(&cfg->routes[r].listen, 4096, &px->lst[r].fd);
         char text[NW_ADDR_TEXT_MAX];
         nw_addr_format(text, &cfg->routes[r].listen);
@@ -155,7 +155,7 @@ static nw_err open_listeners(struct proxy *px)
 static nw_err start_worker(struct proxy *px, struct worker *w)
 {
     w->px = px;
-    w->wake = (struct listener){EV_WAKE, -1, 0};
+    w->wake = (struct listener){NW_EV_WAKE, -1, 0};
     w->spare_fd = open("/dev/null", O_RDONLY | O_CLOEXEC);
     pthread_mutex_init(&w->mu, NULL);
     w->epfd = epoll_create1(EPOLL_CLOEXEC);
@@ -219,7 +219,7 @@ int nw_proxy_run(const struct nw_proxy_cfg *cfg, const struct nw_proxy_allowlist
     px->cfg = cfg;
     pthread_rwlock_init(&px->al_lock, NULL);
     for (size_t r = 0; r < NW_PROXY_ROUTES_MAX; r++)
-        px->lst[r] = (struct listener){EV_LISTEN, -1, r};
+        px->lst[r] = (struct listener){NW_EV_LISTEN, -1, r};
     if (al != NULL) {
         px->al = malloc(sizeof(*px->al));
         if (px->al == NULL)
