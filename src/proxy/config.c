@@ -411,7 +411,7 @@ nw_err nw_proxy_allowlist_load(struct nw_proxy_allowlist *al,
                                char diag[NW_PROXY_DIAG_MAX],
                                const char *path)
 {
-    static uint8_t text[1 << 20];
+    static uint8_t text[1 << 20]; /* main thread only: at start and on SIGHUP */
     memset(al, 0, sizeof(*al));
     FILE *f = fopen(path, "rb");
     if (f == NULL) {

@@ -18,6 +18,9 @@
 
 #include "relay_int.h"
 
+/* The stats line names each close reason in nw_proxy_reason_names' order. */
+_Static_assert(NW_PROXY_REASONS == 9, "update log_stats with the close reasons");
+
 static void log_stats(struct proxy *px)
 {
     char v[6 + NW_PROXY_REASONS][24];
