@@ -452,6 +452,9 @@ void nw_proxy_dns_done(struct nw_dns_job *j)
     (void)!write(w->wake.fd, &one, sizeof(one));
 }
 
+_Static_assert(sizeof(((struct nw_dns_job *)0)->ss) == sizeof(((struct dns_entry *)0)->ss),
+               "a resolver job fills one cache entry");
+
 static void dns_apply(struct worker *w, struct nw_dns_job *j)
 {
     struct dns_entry *e = &w->dns[j->route];

@@ -322,6 +322,85 @@ def case_concurrent():
     print("ok %d concurrent connections" % n)
 
 
+def rss_kib(pid):
+    with open("/proc/%d/status" % pid) as f:
+        for line in f:
+            if line.startswith("VmRSS:"):
+                return int(line.split()[1])
+    return 0
+
+
+def case_backpressure():
+    """A reader that stalls: the relay holds a bounded amount, the writer blocks, nothing is
+    lost; a reset by the target reaches the client as a reset and is logged as one."""
+    gate = threading.Event()
+    total = 64 << 20
+
+    def slow_sink(c):
+        gate.wait(30)
+        h = hashlib.sha256()
+        n = 0
+        while True:
+            b = c.recv(1 << 16)
+            if not b:
+                break
+            h.update(b)
+            n += len(b)
+        c.sendall(h.digest())
+        return n
+
+    srv = Server("unix", slow_sink)
+    px = Proxy(["--listen", listen_spec("tcp4"), "--connect", srv.addr])
+    base = rss_kib(px.p.pid)
+    data = random.Random(SEED).randbytes(total)
+    s = px.connect()
+    sent = [0]
+
+    def writer():
+        view = memoryview(data)
+        while sent[0] < total:
+            sent[0] += s.send(view[sent[0]:sent[0] + (1 << 20)])
+        s.shutdown(socket.SHUT_WR)
+
+    t = threading.Thread(target=writer)
+    t.start()
+    time.sleep(1.5)
+    stalled = sent[0]
+    grown = rss_kib(px.p.pid) - base
+    check(stalled < total, "the writer should block while the target does not read")
+    check(grown < 16 << 10, "relay memory grew by %d KiB while the target stalled" % grown)
+    gate.set()
+    t.join(60)
+    got = recv_all(s)
+    s.close()
+    check(got == hashlib.sha256(data).digest(), "every byte arrived once the reader resumed")
+    check(px.stop() == 0, "proxy exit")
+    srv.close()
+    print("ok backpressure: %d MiB sent of %d while stalled, relay grew %d KiB" %
+          (stalled >> 20, total >> 20, grown))
+
+    def resetter(c):
+        c.recv(10)
+        c.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, b"\x01\0\0\0\0\0\0\0")
+        c.close()
+
+    srv = Server("tcp4", resetter)
+    px = Proxy(["--listen", listen_spec("tcp4"), "--connect", srv.addr])
+    s = px.connect()
+    s.sendall(b"hello")
+    try:
+        while s.recv(1 << 16):
+            pass
+        fail("a reset by the target must reach the client as a reset")
+    except ConnectionResetError:
+        pass
+    s.close()
+    px.wait_log(r"reason=reset error=Connection_reset_by_peer", 5)
+    check(px.stop() == 0, "proxy exit")
+    srv.close()
+    print("ok reset relayed")
+
+
 def case_refused():
     """Target down or missing: that connection closes, the proxy keeps serving."""
     probe = socket.socket()
