@@ -1,0 +1,2 @@
+# libnwaws unit tests.
+nw_add_unit_test(sigv4 SOURCES ${CMAKE_CURRENT_LIST_DIR}/test_sigv4.c LIBS nwaws)
