@@ -43,6 +43,27 @@ bool dv_authorize(struct dv_state *st,
     return false;
 }
 
+/*
+ * Secrets Manager's error shapes name the member "Message" (nitro-protocols.md section 6); the
+ * shared input checks write "message": rename it on the way out.
+ */
+static void sm_message_key(struct dv_resp *resp)
+{
+    json_t *o = json_loadb((const char *)resp->body.ptr, resp->body.len, 0, NULL);
+    json_t *m = json_object_get(o, "message");
+    if (m != NULL) {
+        json_object_set(o, "Message", m);
+        json_object_del(o, "message");
+        unsigned status = resp->status;
+        char type[sizeof(resp->error_type)];
+        memcpy(type, resp->error_type, sizeof(type));
+        dv_json_ok(resp, o);
+        resp->status = status;
+        memcpy(resp->error_type, type, sizeof(type));
+    }
+    json_decref(o);
+}
+
 void dv_handle_aws(const struct dv_config *cfg, struct dv_resp *resp, const struct dv_req *rq)
 {
     struct dv_state st;
@@ -86,6 +107,8 @@ void dv_handle_aws(const struct dv_config *cfg, struct dv_resp *resp, const stru
         dv_kms_dispatch(&st, resp, &caller, op, in);
     else
         dv_sm_dispatch(&st, resp, &caller, op, in);
+    if (!kms && resp->error_type[0] != '\0')
+        sm_message_key(resp);
     if (dv_state_commit(&st) != NW_OK)
         dv_error(resp, 500, "InternalFailure", "message", "state could not be saved");
 out:

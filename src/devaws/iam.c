@@ -208,11 +208,12 @@ json_t *dv_iam_identity_policy(struct dv_state *st, const char *arn)
     if (n < 0 || strncmp(arn, prefix, (size_t)n) != 0)
         return NULL;
     const char *rest = arn + n;
+    json_t *p = NULL;
     if (strncmp(rest, "user/", 5) == 0)
-        return json_object_get(json_object_get(obj_child(iam, "users"), rest + 5), "policy");
-    if (strncmp(rest, "role/", 5) == 0)
-        return json_object_get(json_object_get(obj_child(iam, "roles"), rest + 5), "policy");
-    return NULL;
+        p = json_object_get(json_object_get(obj_child(iam, "users"), rest + 5), "policy");
+    else if (strncmp(rest, "role/", 5) == 0)
+        p = json_object_get(json_object_get(obj_child(iam, "roles"), rest + 5), "policy");
+    return json_is_object(p) ? p : NULL;
 }
 
 const json_t *dv_iam_key(struct dv_state *st, const char *akid)
