@@ -94,8 +94,9 @@ struct dv_hdr {
 
 struct dv_req {
     const char *method;
-    const char *path;  /* URL path without the query */
-    const char *query; /* raw query string ("" if none) */
+    const char *path;     /* URL path, decoded (for routing) */
+    const char *raw_path; /* the path as sent (for SigV4) */
+    const char *query;    /* the raw query string as sent ("" if none) */
     struct dv_hdr hdr[DV_HDR_MAX];
     size_t nhdr;
     struct nw_cur body;

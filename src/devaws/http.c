@@ -10,7 +10,6 @@
  */
 #include <microhttpd.h>
 #include <stdio.h>
-#include <stdlib.h>
 #include <string.h>
 
 #include <nw/log.h>
@@ -22,14 +21,25 @@
 struct conn {
     struct nw_buf body;
     bool too_big;
+    bool started;
+    char *raw_uri; /* the request target as sent (path?query), for SigV4 */
 };
 
-struct arg_list {
-    struct nw_buf *out;
-    char *items[64];
-    size_t n;
-    bool bad;
-};
+/* MHD decodes the URL it passes to handlers; SigV4 needs it as sent, which this hook sees. */
+static void *on_uri(void *cls, const char *uri, struct MHD_Connection *c)
+{
+    (void)cls;
+    (void)c;
+    struct conn *cn = nw_calloc(1, sizeof(*cn));
+    if (cn == NULL)
+        return NULL;
+    nw_buf_init(&cn->body, DV_BODY_MAX, true);
+    size_t n = strlen(uri);
+    cn->raw_uri = nw_malloc(n + 1);
+    if (cn->raw_uri != NULL)
+        memcpy(cn->raw_uri, uri, n + 1);
+    return cn;
+}
 
 static enum MHD_Result
 collect_header(void *cls, enum MHD_ValueKind kind, const char *key, const char *value)
@@ -42,65 +52,6 @@ collect_header(void *cls, enum MHD_ValueKind kind, const char *key, const char *
         rq->nhdr++;
     }
     return MHD_YES;
-}
-
-static void enc(char *out, size_t cap, const char *s)
-{
-    size_t o = 0;
-    for (const unsigned char *p = (const unsigned char *)s; *p && o + 4 < cap; p++) {
-        if ((*p >= 'A' && *p <= 'Z') || (*p >= 'a' && *p <= 'z') || (*p >= '0' && *p <= '9') ||
-            *p == '-' || *p == '_' || *p == '.' || *p == '~')
-            out[o++] = (char)*p;
-        else
-            o += (size_t)snprintf(out + o, cap - o, "%%%02X", *p);
-    }
-    out[o] = '\0';
-}
-
-static enum MHD_Result
-collect_arg(void *cls, enum MHD_ValueKind kind, const char *key, const char *value)
-{
-    struct arg_list *a = cls;
-    char k[512], v[1024];
-    (void)kind;
-    if (a->n == NW_ARRAY_LEN(a->items)) {
-        a->bad = true;
-        return MHD_NO;
-    }
-    enc(k, sizeof(k), key);
-    enc(v, sizeof(v), value ? value : "");
-    size_t n = strlen(k) + strlen(v) + 2;
-    a->items[a->n] = nw_malloc(n);
-    if (a->items[a->n] == NULL) {
-        a->bad = true;
-        return MHD_NO;
-    }
-    snprintf(a->items[a->n], n, "%s=%s", k, v);
-    a->n++;
-    return MHD_YES;
-}
-
-static int cmp_item(const void *x, const void *y)
-{
-    return strcmp(*(char *const *)x, *(char *const *)y);
-}
-
-/* The canonical query string (SigV4): encoded pairs sorted. */
-static void canonical_query(struct MHD_Connection *c, struct nw_buf *out)
-{
-    struct arg_list a;
-    memset(&a, 0, sizeof(a));
-    MHD_get_connection_values(c, MHD_GET_ARGUMENT_KIND, collect_arg, &a);
-    qsort(a.items, a.n, sizeof(a.items[0]), cmp_item);
-    for (size_t i = 0; i < a.n; i++) {
-        if ((i > 0 && nw_buf_append_byte(out, '&') != NW_OK) ||
-            nw_buf_append_str(out, a.items[i]) != NW_OK)
-            a.bad = true;
-        nw_free(a.items[i]);
-    }
-    if (nw_buf_cstr(out) != NW_OK)
-        a.bad = true;
-    (void)a.bad; /* a broken query only makes the signature fail */
 }
 
 static enum MHD_Result
@@ -141,12 +92,10 @@ static enum MHD_Result on_request(void *cls,
     struct dv_listener *l = cls;
     struct conn *cn = *con_cls;
     (void)version;
-    if (cn == NULL) {
-        cn = nw_calloc(1, sizeof(*cn));
-        if (cn == NULL)
-            return MHD_NO;
-        nw_buf_init(&cn->body, DV_BODY_MAX, true);
-        *con_cls = cn;
+    if (cn == NULL || cn->raw_uri == NULL)
+        return MHD_NO;
+    if (!cn->started) {
+        cn->started = true;
         return MHD_YES;
     }
     if (*upload_data_size > 0) {
@@ -157,15 +106,18 @@ static enum MHD_Result on_request(void *cls,
     }
     struct dv_req rq;
     struct dv_resp resp;
-    struct nw_buf query;
     memset(&rq, 0, sizeof(rq));
     memset(&resp, 0, sizeof(resp));
     nw_buf_init(&resp.body, 4 * DV_BODY_MAX, true);
-    nw_buf_init(&query, 16384, false);
-    canonical_query(c, &query);
+    /* Split the raw target at '?': rq.path keeps MHD's decoded path for routing, rq.raw_path
+     * and rq.query are what the client signed. */
+    char *q = strchr(cn->raw_uri, '?');
+    if (q != NULL)
+        *q = '\0';
     rq.method = method;
     rq.path = url;
-    rq.query = query.ptr ? (const char *)query.ptr : "";
+    rq.raw_path = cn->raw_uri;
+    rq.query = q != NULL ? q + 1 : "";
     rq.body = nw_buf_cur(&cn->body);
     if (dv_uuid(rq.request_id) != NW_OK)
         snprintf(rq.request_id, sizeof(rq.request_id), "00000000-0000-0000-0000-000000000000");
@@ -179,7 +131,6 @@ static enum MHD_Result on_request(void *cls,
         dv_handle_aws(l->cfg, &resp, &rq);
     enum MHD_Result ret = respond(c, &rq, &resp);
     nw_buf_clear(&resp.body);
-    nw_buf_clear(&query);
     return ret;
 }
 
@@ -194,6 +145,7 @@ static void on_completed(void *cls,
     (void)toe;
     if (cn != NULL) {
         nw_buf_clear(&cn->body);
+        nw_free(cn->raw_uri);
         nw_free(cn);
         *con_cls = NULL;
     }
@@ -206,14 +158,15 @@ nw_err dv_listener_start(struct dv_listener *l, const char *cert_pem, const char
         if (MHD_is_feature_supported(MHD_FEATURE_TLS) != MHD_YES)
             return NW_ERR_UNSUPPORTED;
         flags |= MHD_USE_TLS;
-        l->daemon =
-            MHD_start_daemon(flags, 0, NULL, NULL, on_request, l, MHD_OPTION_LISTEN_SOCKET, l->fd,
-                             MHD_OPTION_NOTIFY_COMPLETED, on_completed, NULL,
-                             MHD_OPTION_CONNECTION_TIMEOUT, (unsigned)30, MHD_OPTION_HTTPS_MEM_CERT,
-                             cert_pem, MHD_OPTION_HTTPS_MEM_KEY, key_pem, MHD_OPTION_END);
+        l->daemon = MHD_start_daemon(
+            flags, 0, NULL, NULL, on_request, l, MHD_OPTION_LISTEN_SOCKET, l->fd,
+            MHD_OPTION_URI_LOG_CALLBACK, on_uri, NULL, MHD_OPTION_NOTIFY_COMPLETED, on_completed,
+            NULL, MHD_OPTION_CONNECTION_TIMEOUT, (unsigned)30, MHD_OPTION_HTTPS_MEM_CERT, cert_pem,
+            MHD_OPTION_HTTPS_MEM_KEY, key_pem, MHD_OPTION_END);
     } else {
         l->daemon = MHD_start_daemon(flags, 0, NULL, NULL, on_request, l, MHD_OPTION_LISTEN_SOCKET,
-                                     l->fd, MHD_OPTION_NOTIFY_COMPLETED, on_completed, NULL,
+                                     l->fd, MHD_OPTION_URI_LOG_CALLBACK, on_uri, NULL,
+                                     MHD_OPTION_NOTIFY_COMPLETED, on_completed, NULL,
                                      MHD_OPTION_CONNECTION_TIMEOUT, (unsigned)30, MHD_OPTION_END);
     }
     return l->daemon != NULL ? NW_OK : NW_ERR_NET_LISTEN;
