@@ -11,8 +11,7 @@
 #define NW_ERRORS_DEVAWS(X) \
     X(NW_ERR_DEVAWS_BLOB_FORMAT,   700, "ciphertext blob is not in the emulator's format") \
     X(NW_ERR_DEVAWS_BLOB_AUTH,     701, "ciphertext blob failed authentication (wrong key or context)") \
-    X(NW_ERR_DEVAWS_POLICY_SYNTAX, 702, "malformed policy document") \
-    X(NW_ERR_DEVAWS_STATE,         703, "state file is corrupt")
+    X(NW_ERR_DEVAWS_POLICY_SYNTAX, 702, "malformed policy document")
 /* clang-format on */
 
 #endif /* NW_ERR_DEVAWS_H */

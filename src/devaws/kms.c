@@ -627,7 +627,7 @@ static json_t *open_blob(struct kctx *k,
     json_t *key = resolve(k, id, id);
     if (key == NULL || !allowed(k, key, id, op, ec, attest) || !usable(k, key, id))
         return NULL;
-    nw_err err = get_material(key, mat) ? dv_blob_open(pt, mat, ec, blob) : NW_ERR_DEVAWS_STATE;
+    nw_err err = get_material(key, mat) ? dv_blob_open(pt, mat, ec, blob) : NW_ERR_INTERNAL;
     nw_wipe(mat, sizeof(mat));
     if (err != NW_OK) {
         dv_error(k->resp, 400, "InvalidCiphertextException", "message", "%s", "");

@@ -164,7 +164,7 @@ static bool add_version(struct sctx *s,
         *vid_out = json_object_iter_key(json_object_iter_at(versions, token));
         return true;
     }
-    json_t *ver = json_pack("{s:s?, s:s?, s:f, s:[]}", "string", str, "binary", bin, "created",
+    json_t *ver = json_pack("{s:s*, s:s*, s:f, s:[]}", "string", str, "binary", bin, "created",
                             dv_now(), "stages");
     json_object_set_new(versions, token, ver);
     *vid_out = json_object_iter_key(json_object_iter_at(versions, token));
@@ -242,13 +242,13 @@ static void op_create(struct sctx *s)
     if (!allowed(s, "CreateSecret", arn))
         return;
     double now = dv_now();
-    sec = json_pack("{s:s, s:s?, s:s?, s:f, s:f, s:{}}", "arn", arn, "description", desc,
+    sec = json_pack("{s:s, s:s*, s:s*, s:f, s:f, s:{}}", "arn", arn, "description", desc,
                     "kms_key_id", kms, "created", now, "changed", now, "versions");
     json_object_set_new(s->secrets, name, sec);
     dv_state_touch(s->st, DV_SM);
     if ((str != NULL || bin != NULL) && !add_version(s, sec, &vid, token, str, bin, NULL))
         return;
-    json_t *o = json_pack("{s:s, s:s, s:s?}", "ARN", arn, "Name", name, "VersionId", vid);
+    json_t *o = json_pack("{s:s, s:s, s:s*}", "ARN", arn, "Name", name, "VersionId", vid);
     dv_json_ok(s->resp, o);
     json_decref(o);
 }
@@ -289,7 +289,7 @@ static void op_update(struct sctx *s)
     if ((str != NULL || bin != NULL) && !add_version(s, sec, &vid, token, str, bin, NULL))
         return;
     json_t *o =
-        json_pack("{s:s, s:s, s:s?}", "ARN", dv_jstr(sec, "arn"), "Name", name, "VersionId", vid);
+        json_pack("{s:s, s:s, s:s*}", "ARN", dv_jstr(sec, "arn"), "Name", name, "VersionId", vid);
     dv_json_ok(s->resp, o);
     json_decref(o);
 }
