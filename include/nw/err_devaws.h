@@ -1,7 +1,7 @@
 /*
  * Error codes of one area: the nw-devaws emulator's internals (700s). The emulator answers
- * AWS error names on the wire; these codes are for its own modules (blob format, policies,
- * state files) and their unit tests.
+ * AWS error names on the wire; these codes are for its own modules (blob format, policies)
+ * and their unit tests.
  * X(NAME, NUMBER, "description"); see <nw/err_list.h> for the rules.
  */
 #ifndef NW_ERR_DEVAWS_H
