@@ -200,6 +200,8 @@ static enum MHD_Result imds_handler(struct MHD_Connection *c, const char *url, c
         return send_text(c, 200,
                          "{\"accountId\":\"111122223333\",\"region\":\"eu-west-2\",\"instanceId\":"
                          "\"i-0123456789abcdef0\",\"availabilityZone\":\"eu-west-2a\"}");
+    if (strcmp(url, "/latest/meta-data/broken") == 0)
+        return send_text(c, 500, "oops");
     return send_text(c, 404, "");
 }
 
@@ -699,8 +701,20 @@ static void test_imds(void **state)
     struct nw_buf b;
     nw_buf_init(&b, 1024, false);
     assert_int_equal(nw_imds_get(m, &b, "/latest/meta-data/nothing", &e), NW_ERR_NOT_FOUND);
+    assert_int_equal(nw_imds_get(m, &b, "/latest/meta-data/broken", &e), NW_ERR_HTTP_STATUS);
+    assert_int_equal(e.http_status, 500);
     nw_buf_clear(&b);
     nw_imds_free(m);
+    /* The endpoint from AWS_EC2_METADATA_SERVICE_ENDPOINT (with a trailing slash). */
+    char ep_slash[80];
+    snprintf(ep_slash, sizeof(ep_slash), "%s/", ep);
+    setenv("AWS_EC2_METADATA_SERVICE_ENDPOINT", ep_slash, 1);
+    struct nw_imds_opts envo = {.clock = fake_clock};
+    assert_int_equal(nw_imds_new(&m, &envo), NW_OK);
+    assert_int_equal(nw_imds_identity(m, &id, &e), NW_OK);
+    assert_string_equal(id.account_id, "111122223333");
+    nw_imds_free(m);
+    unsetenv("AWS_EC2_METADATA_SERVICE_ENDPOINT");
     struct nw_imds_opts bad = {.endpoint = ep, .token_ttl_s = 99999};
     assert_int_equal(nw_imds_new(&m, &bad), NW_ERR_CONFIG);
     pthread_mutex_lock(&S.mu);
