@@ -18,7 +18,11 @@ int nw_cli_fail(const char *code, const char *msg)
         fprintf(stderr, "%s\n", text);
     else
         fprintf(stderr, "{\"error\":{\"code\":\"internal\",\"message\":\"out of memory\"}}\n");
-    free(text);
+    /* json_dumps allocates with jansson's allocator, which main routes to the wiping one. */
+    json_free_t jfree = NULL;
+    json_get_alloc_funcs(NULL, &jfree);
+    if (text != NULL && jfree != NULL)
+        jfree(text);
     json_decref(o);
     return NW_CLI_EXIT_ERR;
 }
