@@ -265,8 +265,8 @@ nw_err nw_aws_json_call(struct nw_aws_client *c,
 
     for (int attempt = 1;; attempt++) {
         aerr->message[0] = '\0';
-        aerr->attempts = attempt;
         err = attempt_once(c, &resp, target, body, aerr);
+        aerr->attempts = attempt;
         aerr->http_status = (int)resp.status;
         memcpy(aerr->request_id, resp.request_id, sizeof(aerr->request_id));
         if (err == NW_OK && resp.status == 200) {
