@@ -8,7 +8,7 @@ if(TARGET nw-devaws)
     if(NW_DEVAWS_PYTHON)
         add_test(NAME integration.devaws_boto3
             COMMAND ${NW_DEVAWS_PYTHON} ${CMAKE_CURRENT_LIST_DIR}/devaws_boto3.py
-                    $<TARGET_FILE:nw-devaws>)
+                    $<TARGET_FILE:nw-devaws> $<TARGET_FILE:nw>)
         set_tests_properties(integration.devaws_boto3 PROPERTIES LABELS integration TIMEOUT 180)
         add_test(NAME integration.devaws_models
             COMMAND ${NW_DEVAWS_PYTHON} ${CMAKE_CURRENT_LIST_DIR}/devaws_models.py

@@ -2,12 +2,13 @@
 """Integration test of nw-devaws against AWS's own SDK (Debian's python3-boto3: botocore signs
 with the real SigV4 and parses with the real models), plus raw requests for the failure cases.
 
-usage: devaws_boto3.py PATH/TO/nw-devaws
+usage: devaws_boto3.py PATH/TO/nw-devaws [PATH/TO/nw]
 """
 import base64
 import json
 import os
 import stat
+import subprocess
 import sys
 import time
 
@@ -451,6 +452,60 @@ def t_env_only_client():
         os.environ.update(saved)
 
 
+def nw(*args, stdin=b"", ok=True):
+    env = dict(os.environ)
+    env.update(E.env)
+    r = subprocess.run([S["nw"]] + list(args), input=stdin, capture_output=True, env=env,
+                       timeout=30)
+    if ok:
+        check(r.returncode == 0, "nw %s: %d %s" % (" ".join(args), r.returncode, r.stderr))
+    return r
+
+
+def t_nw_cli():
+    """The nw CLI's admin commands (libnwaws underneath) interoperate with boto3."""
+    if not S.get("nw"):
+        print("     (skip: no nw binary given)")
+        return
+    md = json.loads(nw("kms", "create-key", "--description", "cli").stdout)["KeyMetadata"]
+    k = md["KeyId"]
+    kms = client("kms")
+    check(kms.describe_key(KeyId=k)["KeyMetadata"]["Description"] == "cli", "cli create-key")
+    pol = policy_doc({"Sid": "cli", "Effect": "Allow", "Principal": {"AWS": "*"},
+                      "Action": "kms:DescribeKey", "Resource": "*"})
+    path = os.path.join(E.state, "cli-policy.json")
+    with open(path, "w") as f:
+        f.write(pol)
+    nw("kms", "put-key-policy", "--key-id", k, "--policy", path)
+    check(nw("kms", "get-key-policy", "--key-id", k).stdout.decode().strip() == pol,
+          "cli policy round trip")
+    nw("kms", "create-alias", "--alias-name", "alias/cli", "--key-id", k)
+    blob = nw("kms", "encrypt", "--key-id", "alias/cli", "--context", "nw:address=0x1",
+              stdin=CANARY_PLAINTEXT).stdout.strip()
+    check(kms.decrypt(CiphertextBlob=base64.b64decode(blob),
+                      EncryptionContext={"nw:address": "0x1"})["Plaintext"] == CANARY_PLAINTEXT,
+          "nw encrypt -> boto3 decrypt")
+    b = kms.encrypt(KeyId=k, Plaintext=b"from boto3", EncryptionContext={"a": "b"})
+    out = nw("kms", "decrypt", "--context", "a=b",
+             stdin=base64.b64encode(b["CiphertextBlob"]) + b"\n").stdout
+    check(out == b"from boto3", "boto3 encrypt -> nw decrypt")
+    r = nw("kms", "decrypt", "--context", "a=c", stdin=base64.b64encode(b["CiphertextBlob"]),
+           ok=False)
+    check(r.returncode == 1 and json.loads(r.stderr)["error"]["code"] ==
+          "InvalidCiphertextException", "nw decrypt error: %s" % r.stderr)
+    nw("secrets", "create", "--name", "cli/s", "--value-stdin", stdin=b"cli-v1")
+    sm = client("secretsmanager")
+    check(sm.get_secret_value(SecretId="cli/s")["SecretString"] == "cli-v1", "nw -> boto3")
+    sm.put_secret_value(SecretId="cli/s", SecretString="cli-v2")
+    check(nw("secrets", "get", "--name", "cli/s").stdout == b"cli-v2", "boto3 -> nw")
+    check(nw("secrets", "get", "--name", "cli/s", "--version-stage", "AWSPREVIOUS").stdout ==
+          b"cli-v1", "nw get AWSPREVIOUS")
+    nw("secrets", "put", "--name", "cli/s", "--value-stdin", stdin=b"cli-v3")
+    check(sm.get_secret_value(SecretId="cli/s")["SecretString"] == "cli-v3", "nw put")
+    r = nw("secrets", "get", "--name", "cli/none", ok=False)
+    check(r.returncode == 1 and b"ResourceNotFoundException" in r.stderr, "nw get error")
+
+
 def t_no_secrets_in_log():
     log = E.read_log()
     for canary in (CANARY_SECRET, CANARY_PLAINTEXT.decode(),
@@ -462,9 +517,10 @@ def t_no_secrets_in_log():
 
 def main():
     global E
-    if len(sys.argv) != 2:
+    if len(sys.argv) not in (2, 3):
         print(__doc__)
         return 2
+    S["nw"] = sys.argv[2] if len(sys.argv) == 3 else None
     print("botocore %s from %s" % (botocore.__version__, os.path.dirname(botocore.__file__)))
     life = os.environ.setdefault("NW_DEVAWS_TEST_LIFETIME", "4")
     E = Emulator(sys.argv[1], extra=["--cred-lifetime-s", life])
@@ -483,6 +539,7 @@ def main():
             ("unix: listeners", t_unix_listener),
             ("restart keeps state", t_restart_keeps_state),
             ("client configured by DIR/env alone", t_env_only_client),
+            ("nw CLI admin commands", t_nw_cli),
             ("no secrets in the log", t_no_secrets_in_log),
         ])
         E.stop()

@@ -306,10 +306,13 @@ def main():
     if len(sys.argv) != 3:
         print(__doc__)
         return 2
-    if not os.path.isfile(os.path.join(sys.argv[2], "kms/2014-11-01/service-2.json")):
-        print("SKIPPED: botocore models not found under %s" % sys.argv[2], file=sys.stderr)
+    models = sys.argv[2]
+    if os.environ.get("NW_TESTDATA"):  # the same override nwtest.h honours
+        models = os.path.join(os.environ["NW_TESTDATA"], "aws-models")
+    if not os.path.isfile(os.path.join(models, "kms/2014-11-01/service-2.json")):
+        print("SKIPPED: botocore models not found under %s" % models, file=sys.stderr)
         return 77
-    load_models(sys.argv[2])
+    load_models(models)
     E = Emulator(sys.argv[1])
     try:
         E.start()
