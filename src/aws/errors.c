@@ -91,7 +91,7 @@ void nw_aws_copy_printable(char *out, size_t out_len, struct nw_cur in)
         return;
     for (size_t i = 0; i < in.len && k + 1 < out_len; i++) {
         uint8_t c = in.ptr[i];
-        out[k++] = (c >= 0x20 && c < 0x7f) ? (char)c : '?';
+        out[k++] = (char)((c >= 0x20 && c < 0x7f) ? c : '?');
     }
     out[k] = '\0';
 }
