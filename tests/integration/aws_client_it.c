@@ -640,7 +640,7 @@ static void test_imds_and_unix(void **state)
     snprintf(iaddr, sizeof(iaddr), "%s", emu_get(&EU, "NW_DEVAWS_IMDS_ADDR"));
     struct nw_imds_opts io = {.endpoint = "http://localhost", .connect_to = iaddr};
     struct nw_aws_creds_provider *ip;
-    assert_int_equal(nw_aws_creds_provider_imds(&ip, &io, 4), NW_OK);
+    assert_int_equal(nw_aws_creds_provider_imds(&ip, &io, 8), NW_OK);
     struct nw_aws_creds a, b;
     struct nw_aws_error e;
     assert_int_equal(nw_aws_creds_provider_get(ip, &a, (int64_t)time(NULL), &e), NW_OK);
@@ -654,7 +654,7 @@ static void test_imds_and_unix(void **state)
     nw_kms_result_init(&r);
     struct nw_kms_request q = {.key_id = key, .plaintext = nw_cur_str("x")};
     assert_int_equal(nw_kms_encrypt(ic, &r, &q, &e), NW_OK);
-    sleep(4); /* lifetime 6 s: past half-life the emulator rotates; within 4 s we refresh */
+    sleep(7); /* lifetime 12 s: past half-life the emulator rotates; within 8 s we refresh */
     assert_int_equal(nw_aws_creds_provider_get(ip, &b, (int64_t)time(NULL), &e), NW_OK);
     assert_string_not_equal(a.access_key_id, b.access_key_id);
     assert_int_equal(nw_kms_encrypt(ic, &r, &q, &e), NW_OK);
@@ -684,7 +684,7 @@ static int setup(void **state)
         return -1;
     }
     const char *ux[] = {"--listen",           "unix:{D}/api.sock", "--imds-listen",
-                        "unix:{D}/imds.sock", "--cred-lifetime-s", "6"};
+                        "unix:{D}/imds.sock", "--cred-lifetime-s", "12"};
     if (emu_start(&EU, ux, NW_ARRAY_LEN(ux)) != 0) {
         fprintf(stderr, "nw-devaws (unix) did not start\n");
         return -1;
