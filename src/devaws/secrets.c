@@ -336,8 +336,10 @@ static void op_get(struct sctx *s)
         json_object_set(o, "SecretBinary", json_object_get(ver, "binary"));
     long day = (long)nw_dv_now();
     day -= day % 86400; /* AWS reports the access date rounded down to the day */
-    json_object_set_new(sec, "accessed", json_real((double)day));
-    nw_dv_state_touch(s->st, NW_DV_SM);
+    if (json_number_value(json_object_get(sec, "accessed")) != (double)day) {
+        json_object_set_new(sec, "accessed", json_real((double)day));
+        nw_dv_state_touch(s->st, NW_DV_SM); /* one write a day, not one per read */
+    }
     nw_dv_json_ok(s->resp, o);
     json_decref(o);
 }
