@@ -35,6 +35,7 @@ struct nw_dv_config {
     long cred_lifetime_s; /* IMDS session credentials live this long */
     long skew_s;          /* SigV4 clock-skew window */
     uint8_t imds_key[32]; /* HMAC key for IMDSv2 tokens (random per process) */
+    int record_fd;        /* --record: exchanges appended as JSON lines, or -1 */
 };
 
 /* ---- state.c: the JSON collections in DIR, under an exclusive flock ---- */
@@ -121,6 +122,13 @@ void nw_dv_error(struct nw_dv_resp *resp,
                  const char *msg_key,
                  const char *fmt,
                  ...) NW_PRINTF(5, 6);
+/*
+ * Test aid (--record FILE): append {"target", "status", "request", "response"} as one JSON line.
+ * The lines hold plaintexts and secret values, like the state files; off by default.
+ */
+void nw_dv_record(const struct nw_dv_config *cfg,
+                  const struct nw_dv_req *rq,
+                  const struct nw_dv_resp *resp);
 /* Fill resp with a JSON body (status 200, application/x-amz-json-1.1). */
 void nw_dv_json_ok(struct nw_dv_resp *resp, const json_t *v);
 

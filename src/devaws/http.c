@@ -130,6 +130,8 @@ static enum MHD_Result on_request(void *cls,
         nw_dv_handle_imds(l->cfg, &resp, &rq);
     else
         nw_dv_handle_aws(l->cfg, &resp, &rq);
+    if (!l->imds)
+        nw_dv_record(l->cfg, &rq, &resp);
     enum MHD_Result ret = respond(c, &rq, &resp);
     nw_buf_clear(&resp.body);
     return ret;

@@ -3,7 +3,7 @@
  *
  *   nw-devaws --state DIR [--listen ADDR] [--imds-listen ADDR] [--region R] [--account ID]
  *             [--instance-role NAME] [--instance-id ID] [--cred-lifetime-s N] [--skew-s N]
- *             [--log-level L] [--log-json]
+ *             [--log-level L] [--log-json] [--record FILE]
  *   nw-devaws admin --state DIR create-role NAME
  *   nw-devaws admin --state DIR put-role-policy NAME FILE|-
  *   nw-devaws admin --state DIR create-access-key NAME [--session-s N]
@@ -12,6 +12,7 @@
  * AWS clients), DIR/ports.json and DIR/ca.pem. See docs/devaws.md.
  */
 #include <errno.h>
+#include <fcntl.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -30,6 +31,7 @@ struct opts {
     struct nw_dv_config cfg;
     const char *listen;
     const char *imds_listen;
+    const char *record; /* --record FILE (tests) */
     enum nw_log_level level;
     bool json;
 };
@@ -39,6 +41,7 @@ static int usage(void)
     (void)fputs("usage: nw-devaws --state DIR [--listen ADDR] [--imds-listen ADDR] [--region R]\n"
                 "                 [--account ID] [--instance-role NAME] [--instance-id ID]\n"
                 "                 [--cred-lifetime-s N] [--skew-s N] [--log-level L] [--log-json]\n"
+                "                 [--record FILE]   (tests: append request/response JSON lines)\n"
                 "       nw-devaws admin --state DIR create-role NAME\n"
                 "       nw-devaws admin --state DIR put-role-policy NAME FILE|-\n"
                 "       nw-devaws admin --state DIR create-access-key NAME [--session-s N]\n"
@@ -98,6 +101,8 @@ static bool parse_opts(struct opts *o, int argc, char **argv, int *i)
             ok = parse_long(v, 1, 86400, &o->cfg.skew_s);
         else if (strcmp(a, "--log-level") == 0)
             ok = v != NULL && nw_log_level_parse(v, &o->level);
+        else if (strcmp(a, "--record") == 0)
+            o->record = v;
         else if (strcmp(a, "--log-json") == 0)
             o->json = true, takes = false;
         else
@@ -124,6 +129,7 @@ static void defaults(struct opts *o)
     o->listen = "tcp:127.0.0.1:0";
     o->imds_listen = "tcp:127.0.0.1:0";
     o->level = NW_LOG_INFO;
+    o->cfg.record_fd = -1;
 }
 
 /* Append  export NAME='value'  with the value single-quoted for sh. */
@@ -370,6 +376,15 @@ int main(int argc, char **argv)
     }
     if (is_admin)
         return admin(&o, argc - i, argv + i);
+    if (o.record != NULL) {
+        o.cfg.record_fd = open(o.record, O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0600);
+        if (o.cfg.record_fd < 0) {
+            (void)fprintf(stderr, "nw-devaws: cannot open %s\n", o.record);
+            return 1;
+        }
+        nw_log(NW_LOG_WARN, "recording", "file", o.record, "note",
+               "request and response bodies (secrets included) are written there", NULL);
+    }
     if (nw_daemon_harden() != 0)
         nw_log(NW_LOG_WARN, "harden_failed", NULL);
     return serve(&o);

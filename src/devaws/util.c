@@ -3,11 +3,13 @@
  */
 #include <openssl/evp.h>
 #include <openssl/rand.h>
+#include <pthread.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <string.h>
 #include <strings.h>
 #include <sys/time.h>
+#include <unistd.h>
 
 #include <nw/mem.h>
 
@@ -168,4 +170,29 @@ void nw_dv_json_ok(struct nw_dv_resp *resp, const json_t *v)
     resp->error_type[0] = '\0';
     if (nw_dv_json_dump(&resp->body, v) != NW_OK)
         nw_dv_error(resp, 500, "InternalFailure", "message", "response too large");
+}
+
+void nw_dv_record(const struct nw_dv_config *cfg,
+                  const struct nw_dv_req *rq,
+                  const struct nw_dv_resp *resp)
+{
+    static pthread_mutex_t lock = PTHREAD_MUTEX_INITIALIZER;
+    struct nw_buf line;
+    if (cfg->record_fd < 0)
+        return;
+    json_t *req = json_loadb((const char *)rq->body.ptr, rq->body.len, 0, NULL);
+    json_t *res = json_loadb((const char *)resp->body.ptr, resp->body.len, 0, NULL);
+    const char *target = nw_dv_req_header(rq, "x-amz-target");
+    json_t *o = json_pack("{s:s, s:i, s:o*, s:o*}", "target", target ? target : "", "status",
+                          (int)resp->status, "request", req, "response", res);
+    nw_buf_init(&line, 16 * NW_DV_BODY_MAX, true);
+    if (o != NULL && nw_dv_json_dump(&line, o) == NW_OK &&
+        nw_buf_append_byte(&line, '\n') == NW_OK) {
+        (void)pthread_mutex_lock(&lock);
+        /* One write per line on an O_APPEND descriptor; a short write only loses test data. */
+        (void)!write(cfg->record_fd, line.ptr, line.len);
+        (void)pthread_mutex_unlock(&lock);
+    }
+    nw_buf_clear(&line);
+    json_decref(o);
 }
