@@ -29,7 +29,7 @@
 
 #include "cli.h"
 
-#define CLI_INPUT_MAX (64 * 1024)
+#define CLI_INPUT_MAX ((size_t)64 * 1024)
 
 struct args {
     const char *key_id, *description, *policy, *alias, *name, *stage, *version;
@@ -100,8 +100,8 @@ static int call(enum nw_aws_service svc, const char *op, json_t *body, json_t **
     *out = NULL;
     nw_aws_error_reset(&aerr);
     memset(&diag, 0, sizeof(diag));
-    nw_buf_init(&req, 1024 * 1024, true);
-    nw_buf_init(&resp, 4 * 1024 * 1024, true);
+    nw_buf_init(&req, (size_t)1024 * 1024, true);
+    nw_buf_init(&resp, 4 * (size_t)1024 * 1024, true);
     size_t n = json_dumpb(body, NULL, 0, JSON_COMPACT);
     if (n == 0 || nw_buf_reserve(&req, n) != NW_OK) {
         rc = nw_cli_fail_err(NW_ERR_NOMEM, "request");
@@ -147,7 +147,7 @@ static int print_json(json_t *v)
     char *s = json_dumps(v, JSON_INDENT(2) | JSON_SORT_KEYS);
     if (s == NULL)
         return nw_cli_fail_err(NW_ERR_NOMEM, "output");
-    fprintf(stdout, "%s\n", s);
+    (void)fprintf(stdout, "%s\n", s);
     nw_wiping_free(s);
     return NW_CLI_EXIT_OK;
 }
@@ -236,7 +236,7 @@ static int kms_crypt(json_t *body, const struct args *a, bool encrypt)
     rc = call(NW_AWS_KMS, encrypt ? "Encrypt" : "Decrypt", body, &out);
     body = NULL;
     if (rc == NW_CLI_EXIT_OK && encrypt)
-        fprintf(stdout, "%s\n", json_string_value(json_object_get(out, "CiphertextBlob")));
+        (void)fprintf(stdout, "%s\n", json_string_value(json_object_get(out, "CiphertextBlob")));
     else if (rc == NW_CLI_EXIT_OK)
         rc = write_b64(json_string_value(json_object_get(out, "Plaintext")));
 out:
@@ -297,7 +297,7 @@ static int kms_cmd(int argc, char **argv)
         rc = call(NW_AWS_KMS, "GetKeyPolicy", body, &out);
         body = NULL;
         if (rc == NW_CLI_EXIT_OK)
-            fprintf(stdout, "%s\n", json_string_value(json_object_get(out, "Policy")));
+            (void)fprintf(stdout, "%s\n", json_string_value(json_object_get(out, "Policy")));
         json_decref(out);
     } else if ((strcmp(cmd, "encrypt") == 0 && a.key_id) || strcmp(cmd, "decrypt") == 0) {
         rc = kms_crypt(body, &a, strcmp(cmd, "encrypt") == 0);
@@ -356,7 +356,7 @@ static int secrets_cmd(int argc, char **argv)
         if (rc == NW_CLI_EXIT_OK && s == NULL)
             rc = nw_cli_fail("not_a_string", "the secret holds SecretBinary");
         else if (rc == NW_CLI_EXIT_OK)
-            fputs(s, stdout);
+            (void)fputs(s, stdout);
     }
 out:
     json_decref(body);

@@ -8,19 +8,19 @@
 
 #include <nw/err.h>
 
-struct dv_config;
+struct nw_dv_config;
 struct MHD_Daemon;
 
-struct dv_listener {
-    const struct dv_config *cfg;
+struct nw_dv_listener {
+    const struct nw_dv_config *cfg;
     bool imds; /* IMDS (plain HTTP) or the KMS/Secrets Manager front (HTTPS) */
     int fd;    /* listening socket, made by nw_net_listen; MHD closes it on stop */
     struct MHD_Daemon *daemon;
 };
 
 /* Serve l->fd; TLS when cert_pem is not NULL. Returns NW_ERR_NET_LISTEN, NW_ERR_UNSUPPORTED. */
-nw_err dv_listener_start(struct dv_listener *l, const char *cert_pem, const char *key_pem)
+nw_err nw_dv_listener_start(struct nw_dv_listener *l, const char *cert_pem, const char *key_pem)
     NW_MUST_USE;
-void dv_listener_stop(struct dv_listener *l);
+void nw_dv_listener_stop(struct nw_dv_listener *l);
 
 #endif /* NW_DEVAWS_HTTP_H */

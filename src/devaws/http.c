@@ -4,8 +4,8 @@
  * (tcp: port 0 or unix: through nw_net_listen), and an internal polling thread per daemon.
  * (libevent's evhttp would need OpenSSL bufferevent glue for the same result.)
  *
- * Each request's body is gathered (capped at DV_BODY_MAX) into a secret buffer, turned into a
- * struct dv_req and handed to the KMS/Secrets Manager front or to IMDS. Responses are copied
+ * Each request's body is gathered (capped at NW_DV_BODY_MAX) into a secret buffer, turned into a
+ * struct nw_dv_req and handed to the KMS/Secrets Manager front or to IMDS. Responses are copied
  * into wiping-allocator memory that MHD frees through nw_wiping_free.
  */
 #include <microhttpd.h>
@@ -33,7 +33,7 @@ static void *on_uri(void *cls, const char *uri, struct MHD_Connection *c)
     struct conn *cn = nw_calloc(1, sizeof(*cn));
     if (cn == NULL)
         return NULL;
-    nw_buf_init(&cn->body, DV_BODY_MAX, true);
+    nw_buf_init(&cn->body, NW_DV_BODY_MAX, true);
     size_t n = strlen(uri);
     cn->raw_uri = nw_malloc(n + 1);
     if (cn->raw_uri != NULL)
@@ -44,9 +44,9 @@ static void *on_uri(void *cls, const char *uri, struct MHD_Connection *c)
 static enum MHD_Result
 collect_header(void *cls, enum MHD_ValueKind kind, const char *key, const char *value)
 {
-    struct dv_req *rq = cls;
+    struct nw_dv_req *rq = cls;
     (void)kind;
-    if (rq->nhdr < DV_HDR_MAX) {
+    if (rq->nhdr < NW_DV_HDR_MAX) {
         rq->hdr[rq->nhdr].name = key;
         rq->hdr[rq->nhdr].value = value ? value : "";
         rq->nhdr++;
@@ -55,7 +55,7 @@ collect_header(void *cls, enum MHD_ValueKind kind, const char *key, const char *
 }
 
 static enum MHD_Result
-respond(struct MHD_Connection *c, const struct dv_req *rq, const struct dv_resp *resp)
+respond(struct MHD_Connection *c, const struct nw_dv_req *rq, const struct nw_dv_resp *resp)
 {
     void *copy = nw_wiping_malloc(resp->body.len > 0 ? resp->body.len : 1);
     if (copy == NULL)
@@ -89,7 +89,7 @@ static enum MHD_Result on_request(void *cls,
                                   size_t *upload_data_size,
                                   void **con_cls)
 {
-    struct dv_listener *l = cls;
+    struct nw_dv_listener *l = cls;
     struct conn *cn = *con_cls;
     (void)version;
     if (cn == NULL || cn->raw_uri == NULL)
@@ -104,11 +104,11 @@ static enum MHD_Result on_request(void *cls,
         *upload_data_size = 0;
         return MHD_YES;
     }
-    struct dv_req rq;
-    struct dv_resp resp;
+    struct nw_dv_req rq;
+    struct nw_dv_resp resp;
     memset(&rq, 0, sizeof(rq));
     memset(&resp, 0, sizeof(resp));
-    nw_buf_init(&resp.body, 4 * DV_BODY_MAX, true);
+    nw_buf_init(&resp.body, 4 * NW_DV_BODY_MAX, true);
     /* Split the raw target at '?': rq.path keeps MHD's decoded path for routing, rq.raw_path
      * and rq.query are what the client signed. */
     char *q = strchr(cn->raw_uri, '?');
@@ -119,16 +119,19 @@ static enum MHD_Result on_request(void *cls,
     rq.raw_path = cn->raw_uri;
     rq.query = q != NULL ? q + 1 : "";
     rq.body = nw_buf_cur(&cn->body);
-    if (dv_uuid(rq.request_id) != NW_OK)
-        snprintf(rq.request_id, sizeof(rq.request_id), "00000000-0000-0000-0000-000000000000");
+    if (nw_dv_uuid(rq.request_id) != NW_OK)
+        (void)snprintf(rq.request_id, sizeof(rq.request_id),
+                       "00000000-0000-0000-0000-000000000000");
     MHD_get_connection_values(c, MHD_HEADER_KIND, collect_header, &rq);
     if (cn->too_big)
-        dv_error(&resp, 413, "RequestEntityTooLargeException", "message",
-                 "Request body exceeds %d bytes", DV_BODY_MAX);
+        nw_dv_error(&resp, 413, "RequestEntityTooLargeException", "message",
+                    "Request body exceeds %zu bytes", NW_DV_BODY_MAX);
     else if (l->imds)
-        dv_handle_imds(l->cfg, &resp, &rq);
+        nw_dv_handle_imds(l->cfg, &resp, &rq);
     else
-        dv_handle_aws(l->cfg, &resp, &rq);
+        nw_dv_handle_aws(l->cfg, &resp, &rq);
+    if (!l->imds)
+        nw_dv_record(l->cfg, &rq, &resp);
     enum MHD_Result ret = respond(c, &rq, &resp);
     nw_buf_clear(&resp.body);
     return ret;
@@ -151,7 +154,7 @@ static void on_completed(void *cls,
     }
 }
 
-nw_err dv_listener_start(struct dv_listener *l, const char *cert_pem, const char *key_pem)
+nw_err nw_dv_listener_start(struct nw_dv_listener *l, const char *cert_pem, const char *key_pem)
 {
     unsigned flags = MHD_USE_AUTO_INTERNAL_THREAD | MHD_USE_ERROR_LOG;
     if (cert_pem != NULL) {
@@ -172,7 +175,7 @@ nw_err dv_listener_start(struct dv_listener *l, const char *cert_pem, const char
     return l->daemon != NULL ? NW_OK : NW_ERR_NET_LISTEN;
 }
 
-void dv_listener_stop(struct dv_listener *l)
+void nw_dv_listener_stop(struct nw_dv_listener *l)
 {
     if (l->daemon != NULL)
         MHD_stop_daemon(l->daemon);

@@ -29,7 +29,7 @@
 
 #define TOKEN_MAC 24
 
-static void text(struct dv_resp *resp, unsigned status, const char *s)
+static void text(struct nw_dv_resp *resp, unsigned status, const char *s)
 {
     nw_buf_clear(&resp->body);
     resp->status = status;
@@ -38,16 +38,17 @@ static void text(struct dv_resp *resp, unsigned status, const char *s)
         resp->status = 500;
 }
 
-static bool mac(uint8_t out[32], const struct dv_config *cfg, const uint8_t exp8[8])
+static bool mac(uint8_t out[32], const struct nw_dv_config *cfg, const uint8_t exp8[8])
 {
     unsigned int n = 0;
     return HMAC(EVP_sha256(), cfg->imds_key, sizeof(cfg->imds_key), exp8, 8, out, &n) != NULL &&
            n == 32;
 }
 
-static void put_token(const struct dv_config *cfg, struct dv_resp *resp, const struct dv_req *rq)
+static void
+put_token(const struct nw_dv_config *cfg, struct nw_dv_resp *resp, const struct nw_dv_req *rq)
 {
-    const char *ttl_s = dv_req_header(rq, "x-aws-ec2-metadata-token-ttl-seconds");
+    const char *ttl_s = nw_dv_req_header(rq, "x-aws-ec2-metadata-token-ttl-seconds");
     char *end = NULL;
     long ttl = ttl_s ? strtol(ttl_s, &end, 10) : 0;
     uint8_t raw[8 + 32];
@@ -56,7 +57,7 @@ static void put_token(const struct dv_config *cfg, struct dv_resp *resp, const s
         text(resp, 400, "");
         return;
     }
-    if (dv_req_header(rq, "x-forwarded-for") != NULL) {
+    if (nw_dv_req_header(rq, "x-forwarded-for") != NULL) {
         text(resp, 403, ""); /* IMDS refuses proxied token requests */
         return;
     }
@@ -69,12 +70,13 @@ static void put_token(const struct dv_config *cfg, struct dv_resp *resp, const s
         return;
     }
     text(resp, 200, hex);
-    snprintf(resp->extra_name, sizeof(resp->extra_name), "X-aws-ec2-metadata-token-ttl-seconds");
-    snprintf(resp->extra_value, sizeof(resp->extra_value), "%ld", ttl);
+    (void)snprintf(resp->extra_name, sizeof(resp->extra_name),
+                   "X-aws-ec2-metadata-token-ttl-seconds");
+    (void)snprintf(resp->extra_value, sizeof(resp->extra_value), "%ld", ttl);
     nw_wipe(hex, sizeof(hex));
 }
 
-static bool token_ok(const struct dv_config *cfg, const char *tok)
+static bool token_ok(const struct nw_dv_config *cfg, const char *tok)
 {
     uint8_t raw[8 + TOKEN_MAC], want[32];
     if (tok == NULL || strlen(tok) != 2 * sizeof(raw) ||
@@ -88,54 +90,56 @@ static bool token_ok(const struct dv_config *cfg, const char *tok)
     return exp > (uint64_t)time(NULL);
 }
 
-static void role_creds(const struct dv_config *cfg, struct dv_resp *resp)
+static void role_creds(const struct nw_dv_config *cfg, struct nw_dv_resp *resp)
 {
-    struct dv_state st;
+    struct nw_dv_state st;
     json_t *k = NULL;
     double updated = 0;
     char upd[32];
-    if (dv_state_open(&st, cfg) != NW_OK) {
+    if (nw_dv_state_open(&st, cfg) != NW_OK) {
         text(resp, 500, "");
         return;
     }
-    if (dv_iam_instance_creds(&st, &k, &updated) != NW_OK || dv_state_commit(&st) != NW_OK) {
+    if (nw_dv_iam_instance_creds(&st, &k, &updated) != NW_OK || nw_dv_state_commit(&st) != NW_OK) {
         text(resp, 500, "");
         goto out;
     }
-    dv_iso8601(upd, (time_t)updated);
+    nw_dv_iso8601(upd, (time_t)updated);
     json_object_set_new(k, "Code", json_string("Success"));
     json_object_set_new(k, "LastUpdated", json_string(upd));
     json_object_set_new(k, "Type", json_string("AWS-HMAC"));
     nw_buf_clear(&resp->body);
-    if (dv_json_dump(&resp->body, k) != NW_OK) {
+    if (nw_dv_json_dump(&resp->body, k) != NW_OK) {
         text(resp, 500, "");
         goto out;
     }
     resp->status = 200;
     resp->content_type = "text/plain"; /* IMDS serves JSON documents as text/plain */
     nw_log(NW_LOG_INFO, "imds_credentials", "role", cfg->instance_role, "akid",
-           dv_jstr(k, "AccessKeyId"), NULL);
+           nw_dv_jstr(k, "AccessKeyId"), NULL);
 out:
     json_decref(k);
-    dv_state_close(&st);
+    nw_dv_state_close(&st);
 }
 
-static void identity_document(const struct dv_config *cfg, struct dv_resp *resp)
+static void identity_document(const struct nw_dv_config *cfg, struct nw_dv_resp *resp)
 {
-    char az[DV_REGION_MAX + 2];
-    snprintf(az, sizeof(az), "%sa", cfg->region);
+    char az[NW_DV_REGION_MAX + 2];
+    (void)snprintf(az, sizeof(az), "%sa", cfg->region);
     json_t *d = json_pack("{s:s, s:s, s:s, s:s, s:s, s:s, s:s, s:s, s:s, s:s}", "accountId",
                           cfg->account, "architecture", "x86_64", "availabilityZone", az, "imageId",
                           "ami-00000000000000000", "instanceId", cfg->instance_id, "instanceType",
                           "m5.xlarge", "pendingTime", "2026-01-01T00:00:00Z", "privateIp",
                           "127.0.0.1", "region", cfg->region, "version", "2017-09-30");
     nw_buf_clear(&resp->body);
-    resp->status = dv_json_dump(&resp->body, d) == NW_OK ? 200 : 500;
+    resp->status = nw_dv_json_dump(&resp->body, d) == NW_OK ? 200 : 500;
     resp->content_type = "text/plain";
     json_decref(d);
 }
 
-void dv_handle_imds(const struct dv_config *cfg, struct dv_resp *resp, const struct dv_req *rq)
+void nw_dv_handle_imds(const struct nw_dv_config *cfg,
+                       struct nw_dv_resp *resp,
+                       const struct nw_dv_req *rq)
 {
     static const char creds[] = "/latest/meta-data/iam/security-credentials/";
     const char *p = rq->path;
@@ -151,7 +155,7 @@ void dv_handle_imds(const struct dv_config *cfg, struct dv_resp *resp, const str
         text(resp, 405, "");
         return;
     }
-    if (!token_ok(cfg, dv_req_header(rq, "x-aws-ec2-metadata-token"))) {
+    if (!token_ok(cfg, nw_dv_req_header(rq, "x-aws-ec2-metadata-token"))) {
         text(resp, 401, ""); /* IMDSv1 (no token) is refused, as with HttpTokens=required */
         return;
     }
@@ -162,19 +166,19 @@ void dv_handle_imds(const struct dv_config *cfg, struct dv_resp *resp, const str
         role_creds(cfg, resp);
     } else if (strcmp(p, "/latest/meta-data/iam/info") == 0) {
         char upd[32];
-        dv_iso8601(upd, time(NULL));
-        snprintf(buf, sizeof(buf),
-                 "{\"Code\":\"Success\",\"LastUpdated\":\"%s\",\"InstanceProfileArn\":"
-                 "\"arn:aws:iam::%s:instance-profile/%s\",\"InstanceProfileId\":"
-                 "\"AIPAEXAMPLEDEVAWS0001\"}",
-                 upd, cfg->account, cfg->instance_role);
+        nw_dv_iso8601(upd, time(NULL));
+        (void)snprintf(buf, sizeof(buf),
+                       "{\"Code\":\"Success\",\"LastUpdated\":\"%s\",\"InstanceProfileArn\":"
+                       "\"arn:aws:iam::%s:instance-profile/%s\",\"InstanceProfileId\":"
+                       "\"AIPAEXAMPLEDEVAWS0001\"}",
+                       upd, cfg->account, cfg->instance_role);
         text(resp, 200, buf);
     } else if (strcmp(p, "/latest/meta-data/instance-id") == 0) {
         text(resp, 200, cfg->instance_id);
     } else if (strcmp(p, "/latest/meta-data/placement/region") == 0) {
         text(resp, 200, cfg->region);
     } else if (strcmp(p, "/latest/meta-data/placement/availability-zone") == 0) {
-        snprintf(buf, sizeof(buf), "%sa", cfg->region);
+        (void)snprintf(buf, sizeof(buf), "%sa", cfg->region);
         text(resp, 200, buf);
     } else if (strcmp(p, "/latest/dynamic/instance-identity/document") == 0) {
         identity_document(cfg, resp);

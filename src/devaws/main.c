@@ -3,7 +3,7 @@
  *
  *   nw-devaws --state DIR [--listen ADDR] [--imds-listen ADDR] [--region R] [--account ID]
  *             [--instance-role NAME] [--instance-id ID] [--cred-lifetime-s N] [--skew-s N]
- *             [--log-level L] [--log-json]
+ *             [--log-level L] [--log-json] [--record FILE]
  *   nw-devaws admin --state DIR create-role NAME
  *   nw-devaws admin --state DIR put-role-policy NAME FILE|-
  *   nw-devaws admin --state DIR create-access-key NAME [--session-s N]
@@ -12,6 +12,7 @@
  * AWS clients), DIR/ports.json and DIR/ca.pem. See docs/devaws.md.
  */
 #include <errno.h>
+#include <fcntl.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -27,24 +28,26 @@
 #include "devaws_int.h"
 
 struct opts {
-    struct dv_config cfg;
+    struct nw_dv_config cfg;
     const char *listen;
     const char *imds_listen;
+    const char *record; /* --record FILE (tests) */
     enum nw_log_level level;
     bool json;
 };
 
 static int usage(void)
 {
-    fputs("usage: nw-devaws --state DIR [--listen ADDR] [--imds-listen ADDR] [--region R]\n"
-          "                 [--account ID] [--instance-role NAME] [--instance-id ID]\n"
-          "                 [--cred-lifetime-s N] [--skew-s N] [--log-level L] [--log-json]\n"
-          "       nw-devaws admin --state DIR create-role NAME\n"
-          "       nw-devaws admin --state DIR put-role-policy NAME FILE|-\n"
-          "       nw-devaws admin --state DIR create-access-key NAME [--session-s N]\n"
-          "ADDR is tcp:HOST:PORT (port 0 picks a free one) or unix:/PATH;\n"
-          "defaults tcp:127.0.0.1:0 for both listeners.\n",
-          stderr);
+    (void)fputs("usage: nw-devaws --state DIR [--listen ADDR] [--imds-listen ADDR] [--region R]\n"
+                "                 [--account ID] [--instance-role NAME] [--instance-id ID]\n"
+                "                 [--cred-lifetime-s N] [--skew-s N] [--log-level L] [--log-json]\n"
+                "                 [--record FILE]   (tests: append request/response JSON lines)\n"
+                "       nw-devaws admin --state DIR create-role NAME\n"
+                "       nw-devaws admin --state DIR put-role-policy NAME FILE|-\n"
+                "       nw-devaws admin --state DIR create-access-key NAME [--session-s N]\n"
+                "ADDR is tcp:HOST:PORT (port 0 picks a free one) or unix:/PATH;\n"
+                "defaults tcp:127.0.0.1:0 for both listeners.\n",
+                stderr);
     return 2;
 }
 
@@ -85,8 +88,8 @@ static bool parse_opts(struct opts *o, int argc, char **argv, int *i)
         else if (strcmp(a, "--region") == 0)
             ok = copy_opt(o->cfg.region, sizeof(o->cfg.region), v);
         else if (strcmp(a, "--account") == 0)
-            ok = v != NULL && strlen(v) == DV_ACCOUNT_LEN &&
-                 strspn(v, "0123456789") == DV_ACCOUNT_LEN &&
+            ok = v != NULL && strlen(v) == NW_DV_ACCOUNT_LEN &&
+                 strspn(v, "0123456789") == NW_DV_ACCOUNT_LEN &&
                  copy_opt(o->cfg.account, sizeof(o->cfg.account), v);
         else if (strcmp(a, "--instance-role") == 0)
             ok = copy_opt(o->cfg.instance_role, sizeof(o->cfg.instance_role), v);
@@ -98,12 +101,14 @@ static bool parse_opts(struct opts *o, int argc, char **argv, int *i)
             ok = parse_long(v, 1, 86400, &o->cfg.skew_s);
         else if (strcmp(a, "--log-level") == 0)
             ok = v != NULL && nw_log_level_parse(v, &o->level);
+        else if (strcmp(a, "--record") == 0)
+            o->record = v;
         else if (strcmp(a, "--log-json") == 0)
             o->json = true, takes = false;
         else
             return true; /* not an option */
         if (!ok || (takes && v == NULL)) {
-            fprintf(stderr, "nw-devaws: bad value for %s\n", a);
+            (void)fprintf(stderr, "nw-devaws: bad value for %s\n", a);
             return false;
         }
         if (takes)
@@ -119,11 +124,12 @@ static void defaults(struct opts *o)
     copy_opt(o->cfg.account, sizeof(o->cfg.account), "111122223333");
     copy_opt(o->cfg.instance_role, sizeof(o->cfg.instance_role), "nw-instance-role");
     copy_opt(o->cfg.instance_id, sizeof(o->cfg.instance_id), "i-0devaws0000000001");
-    o->cfg.cred_lifetime_s = 6 * 3600;
+    o->cfg.cred_lifetime_s = 6L * 3600;
     o->cfg.skew_s = 300;
     o->listen = "tcp:127.0.0.1:0";
     o->imds_listen = "tcp:127.0.0.1:0";
     o->level = NW_LOG_INFO;
+    o->cfg.record_fd = -1;
 }
 
 /* Append  export NAME='value'  with the value single-quoted for sh. */
@@ -153,40 +159,40 @@ static void bound(int fd, char addr[NW_ADDR_TEXT_MAX], char url_host[NW_ADDR_TEX
     nw_sockaddr_format(addr, &ss, len);
     if (nw_addr_parse(&a, addr) == NW_OK && a.kind == NW_ADDR_TCP) {
         *port = a.port;
-        snprintf(url_host, NW_ADDR_TEXT_MAX, strchr(a.host, ':') ? "[%s]" : "%s", a.host);
+        (void)snprintf(url_host, NW_ADDR_TEXT_MAX, strchr(a.host, ':') ? "[%s]" : "%s", a.host);
     }
 }
 
 static nw_err write_env(const struct opts *o,
-                        const struct dv_listener *api,
-                        const struct dv_listener *imds,
+                        const struct nw_dv_listener *api,
+                        const struct nw_dv_listener *imds,
                         const json_t *admin)
 {
     char aaddr[NW_ADDR_TEXT_MAX], ahost[NW_ADDR_TEXT_MAX], iaddr[NW_ADDR_TEXT_MAX],
-        ihost[NW_ADDR_TEXT_MAX], url[NW_ADDR_TEXT_MAX + 32], ca[512], arn[DV_ARN_MAX];
+        ihost[NW_ADDR_TEXT_MAX], url[NW_ADDR_TEXT_MAX + 32], ca[512], arn[NW_DV_ARN_MAX];
     int aport, iport;
     struct nw_buf b;
     nw_err err = NW_OK;
     bound(api->fd, aaddr, ahost, &aport);
     bound(imds->fd, iaddr, ihost, &iport);
-    snprintf(ca, sizeof(ca), "%s/ca.pem", o->cfg.state_dir);
-    dv_role_arn(&o->cfg, arn, o->cfg.instance_role);
-    nw_buf_init(&b, 64 * 1024, true); /* holds the administrator's secret key */
+    (void)snprintf(ca, sizeof(ca), "%s/ca.pem", o->cfg.state_dir);
+    nw_dv_role_arn(&o->cfg, arn, o->cfg.instance_role);
+    nw_buf_init(&b, (size_t)64 * 1024, true); /* holds the administrator's secret key */
     NW_CHECK(nw_buf_append_str(&b, "# nw-devaws: `. THIS_FILE` points AWS clients at the "
                                    "emulator.\nunset AWS_SESSION_TOKEN AWS_SECURITY_TOKEN "
                                    "AWS_PROFILE AWS_DEFAULT_PROFILE\n"));
     NW_CHECK(export_line(&b, "AWS_REGION", o->cfg.region));
     NW_CHECK(export_line(&b, "AWS_DEFAULT_REGION", o->cfg.region));
-    NW_CHECK(export_line(&b, "AWS_ACCESS_KEY_ID", dv_jstr(admin, "AccessKeyId")));
-    NW_CHECK(export_line(&b, "AWS_SECRET_ACCESS_KEY", dv_jstr(admin, "SecretAccessKey")));
+    NW_CHECK(export_line(&b, "AWS_ACCESS_KEY_ID", nw_dv_jstr(admin, "AccessKeyId")));
+    NW_CHECK(export_line(&b, "AWS_SECRET_ACCESS_KEY", nw_dv_jstr(admin, "SecretAccessKey")));
     NW_CHECK(export_line(&b, "AWS_CA_BUNDLE", ca));
     if (aport > 0) {
-        snprintf(url, sizeof(url), "https://%s:%d", ahost, aport);
+        (void)snprintf(url, sizeof(url), "https://%s:%d", ahost, aport);
         NW_CHECK(export_line(&b, "AWS_ENDPOINT_URL_KMS", url));
         NW_CHECK(export_line(&b, "AWS_ENDPOINT_URL_SECRETS_MANAGER", url));
     }
     if (iport > 0) {
-        snprintf(url, sizeof(url), "http://%s:%d/", ihost, iport);
+        (void)snprintf(url, sizeof(url), "http://%s:%d/", ihost, iport);
         NW_CHECK(export_line(&b, "AWS_EC2_METADATA_SERVICE_ENDPOINT", url));
     }
     NW_CHECK(export_line(&b, "NW_DEVAWS_STATE", o->cfg.state_dir));
@@ -194,21 +200,21 @@ static nw_err write_env(const struct opts *o,
     NW_CHECK(export_line(&b, "NW_DEVAWS_IMDS_ADDR", iaddr));
     NW_CHECK(export_line(&b, "NW_DEVAWS_ACCOUNT", o->cfg.account));
     NW_CHECK(export_line(&b, "NW_DEVAWS_INSTANCE_ROLE_ARN", arn));
-    NW_CHECK(dv_write_file(o->cfg.state_dir, "env", b.ptr, b.len, 0600));
+    NW_CHECK(nw_dv_write_file(o->cfg.state_dir, "env", b.ptr, b.len, 0600));
     nw_buf_clear(&b);
     json_t *ports = json_pack("{s:s, s:s, s:i, s:i}", "api", aaddr, "imds", iaddr, "api_port",
                               aport, "imds_port", iport);
-    err = dv_json_dump(&b, ports);
+    err = nw_dv_json_dump(&b, ports);
     json_decref(ports);
     if (err == NW_OK)
-        err = dv_write_file(o->cfg.state_dir, "ports.json", b.ptr, b.len, 0644);
+        err = nw_dv_write_file(o->cfg.state_dir, "ports.json", b.ptr, b.len, 0644);
     nw_log(NW_LOG_INFO, "listening", "api", aaddr, "imds", iaddr, "state", o->cfg.state_dir, NULL);
 out:
     nw_buf_clear(&b);
     return err;
 }
 
-static nw_err open_listener(struct dv_listener *l, const char *text)
+static nw_err open_listener(struct nw_dv_listener *l, const char *text)
 {
     struct nw_addr a;
     NW_TRY(nw_addr_parse(&a, text));
@@ -225,32 +231,32 @@ static int fail(const char *what, nw_err err)
 
 static int serve(struct opts *o)
 {
-    struct dv_listener api = {&o->cfg, false, -1, NULL}, imds = {&o->cfg, true, -1, NULL};
+    struct nw_dv_listener api = {&o->cfg, false, -1, NULL}, imds = {&o->cfg, true, -1, NULL};
     struct nw_buf cert, key;
-    struct dv_state st;
+    struct nw_dv_state st;
     json_t *admin = NULL;
     sigset_t set;
     int sig = 0, rc = 1;
     nw_err err;
-    nw_buf_init(&cert, 64 * 1024, false);
-    nw_buf_init(&key, 64 * 1024, true);
-    sigemptyset(&set);
-    sigaddset(&set, SIGINT);
-    sigaddset(&set, SIGTERM);
-    pthread_sigmask(SIG_BLOCK, &set, NULL); /* before MHD starts its threads */
-    signal(SIGPIPE, SIG_IGN);
-    if ((err = dv_random(o->cfg.imds_key, sizeof(o->cfg.imds_key))) != NW_OK ||
-        (err = dv_tls_setup(&o->cfg, &cert, &key)) != NW_OK) {
+    nw_buf_init(&cert, (size_t)64 * 1024, false);
+    nw_buf_init(&key, (size_t)64 * 1024, true);
+    (void)sigemptyset(&set);
+    (void)sigaddset(&set, SIGINT);
+    (void)sigaddset(&set, SIGTERM);
+    (void)pthread_sigmask(SIG_BLOCK, &set, NULL); /* before MHD starts its threads */
+    (void)signal(SIGPIPE, SIG_IGN);
+    if ((err = nw_dv_random(o->cfg.imds_key, sizeof(o->cfg.imds_key))) != NW_OK ||
+        (err = nw_dv_tls_setup(&o->cfg, &cert, &key)) != NW_OK) {
         rc = fail("tls_setup", err);
         goto out;
     }
-    if ((err = dv_state_open(&st, &o->cfg)) == NW_OK) {
-        err = dv_iam_bootstrap(&st);
+    if ((err = nw_dv_state_open(&st, &o->cfg)) == NW_OK) {
+        err = nw_dv_iam_bootstrap(&st);
         if (err == NW_OK)
-            err = dv_iam_admin_key(&st, &admin);
+            err = nw_dv_iam_admin_key(&st, &admin);
         if (err == NW_OK)
-            err = dv_state_commit(&st);
-        dv_state_close(&st);
+            err = nw_dv_state_commit(&st);
+        nw_dv_state_close(&st);
     }
     if (err != NW_OK) {
         rc = fail("state", err);
@@ -261,8 +267,9 @@ static int serve(struct opts *o)
         rc = fail("listen", err);
         goto out;
     }
-    if ((err = dv_listener_start(&api, (const char *)cert.ptr, (const char *)key.ptr)) != NW_OK ||
-        (err = dv_listener_start(&imds, NULL, NULL)) != NW_OK) {
+    if ((err = nw_dv_listener_start(&api, (const char *)cert.ptr, (const char *)key.ptr)) !=
+            NW_OK ||
+        (err = nw_dv_listener_start(&imds, NULL, NULL)) != NW_OK) {
         rc = fail("http_start", err);
         goto out;
     }
@@ -278,8 +285,8 @@ static int serve(struct opts *o)
     rc = 0;
 out:
     json_decref(admin);
-    dv_listener_stop(&api);
-    dv_listener_stop(&imds);
+    nw_dv_listener_stop(&api);
+    nw_dv_listener_stop(&imds);
     if (api.daemon == NULL && api.fd >= 0 && rc != 0)
         close(api.fd);
     nw_buf_clear(&cert);
@@ -290,36 +297,36 @@ out:
 static int print_json(const json_t *v)
 {
     struct nw_buf b;
-    nw_buf_init(&b, 64 * 1024, true);
-    int rc = dv_json_dump(&b, v) == NW_OK && nw_buf_cstr(&b) == NW_OK ? 0 : 1;
+    nw_buf_init(&b, (size_t)64 * 1024, true);
+    int rc = nw_dv_json_dump(&b, v) == NW_OK && nw_buf_cstr(&b) == NW_OK ? 0 : 1;
     if (rc == 0)
-        fprintf(stdout, "%s\n", (const char *)b.ptr);
+        (void)fprintf(stdout, "%s\n", (const char *)b.ptr);
     nw_buf_clear(&b);
     return rc;
 }
 
 static int admin(struct opts *o, int argc, char **argv)
 {
-    struct dv_state st;
+    struct nw_dv_state st;
     json_t *out = NULL;
     nw_err err;
     int rc = 1;
     if (argc < 2)
         return usage();
     const char *cmd = argv[0], *name = argv[1];
-    if ((err = dv_state_open(&st, &o->cfg)) != NW_OK)
+    if ((err = nw_dv_state_open(&st, &o->cfg)) != NW_OK)
         return fail("state", err);
-    err = dv_iam_bootstrap(&st);
+    err = nw_dv_iam_bootstrap(&st);
     if (err == NW_OK && strcmp(cmd, "create-role") == 0 && argc == 2) {
-        err = dv_iam_create_role(&st, name);
-        char arn[DV_ARN_MAX];
-        dv_role_arn(&o->cfg, arn, name);
+        err = nw_dv_iam_create_role(&st, name);
+        char arn[NW_DV_ARN_MAX];
+        nw_dv_role_arn(&o->cfg, arn, name);
         out = json_pack("{s:s, s:s}", "RoleName", name, "Arn", arn);
     } else if (err == NW_OK && strcmp(cmd, "put-role-policy") == 0 && argc == 3) {
         json_error_t jerr;
         json_t *p = strcmp(argv[2], "-") == 0 ? json_loadf(stdin, 0, &jerr)
                                               : json_load_file(argv[2], 0, &jerr);
-        err = p ? dv_iam_put_policy(&st, name, p) : NW_ERR_JSON;
+        err = p ? nw_dv_iam_put_policy(&st, name, p) : NW_ERR_JSON;
         json_decref(p);
         out = json_pack("{s:s}", "RoleName", name);
     } else if (err == NW_OK && strcmp(cmd, "create-access-key") == 0 &&
@@ -328,17 +335,17 @@ static int admin(struct opts *o, int argc, char **argv)
         if (argc == 4 && !parse_long(argv[3], 1, 43200, &life))
             err = NW_ERR_INVALID_ARG;
         else
-            err = dv_iam_issue(&st, &out, name, life);
+            err = nw_dv_iam_issue(&st, &out, name, life);
     } else if (err == NW_OK) {
-        dv_state_close(&st);
+        nw_dv_state_close(&st);
         return usage();
     }
     if (err == NW_OK)
-        err = dv_state_commit(&st);
-    dv_state_close(&st);
+        err = nw_dv_state_commit(&st);
+    nw_dv_state_close(&st);
     if (err != NW_OK) {
-        fprintf(stderr, "{\"error\":{\"code\":\"%s\",\"message\":\"%s\"}}\n", nw_err_code(err),
-                nw_err_str(err));
+        (void)fprintf(stderr, "{\"error\":{\"code\":\"%s\",\"message\":\"%s\"}}\n",
+                      nw_err_code(err), nw_err_str(err));
     } else {
         rc = print_json(out);
     }
@@ -355,7 +362,7 @@ int main(int argc, char **argv)
     if (is_admin)
         i = 2;
     if (nw_mem_hook_libraries() != 0) {
-        fputs("nw-devaws: cannot install allocator hooks\n", stderr);
+        (void)fputs("nw-devaws: cannot install allocator hooks\n", stderr);
         return 1;
     }
     if (!parse_opts(&o, argc, argv, &i) || o.cfg.state_dir[0] == '\0')
@@ -364,11 +371,20 @@ int main(int argc, char **argv)
         return usage();
     nw_log_setup("nw-devaws", is_admin ? NW_LOG_WARN : o.level, o.json);
     if (mkdir(o.cfg.state_dir, 0700) != 0 && errno != EEXIST) {
-        fprintf(stderr, "nw-devaws: cannot create %s\n", o.cfg.state_dir);
+        (void)fprintf(stderr, "nw-devaws: cannot create %s\n", o.cfg.state_dir);
         return 1;
     }
     if (is_admin)
         return admin(&o, argc - i, argv + i);
+    if (o.record != NULL) {
+        o.cfg.record_fd = open(o.record, O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0600);
+        if (o.cfg.record_fd < 0) {
+            (void)fprintf(stderr, "nw-devaws: cannot open %s\n", o.record);
+            return 1;
+        }
+        nw_log(NW_LOG_WARN, "recording", "file", o.record, "note",
+               "request and response bodies (secrets included) are written there", NULL);
+    }
     if (nw_daemon_harden() != 0)
         nw_log(NW_LOG_WARN, "harden_failed", NULL);
     return serve(&o);

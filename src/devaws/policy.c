@@ -60,7 +60,10 @@ static bool any_glob(const json_t *v, const char *s, bool icase)
     return false;
 }
 
-bool dv_policy_cond_value(const struct dv_policy_ctx *ctx, const char *key, char *buf, size_t cap)
+bool nw_dv_policy_cond_value(const struct nw_dv_policy_ctx *ctx,
+                             const char *key,
+                             char *buf,
+                             size_t cap)
 {
     static const char ec[] = "kms:EncryptionContext:";
     static const char ra[] = "kms:RecipientAttestation:";
@@ -79,7 +82,7 @@ bool dv_policy_cond_value(const struct dv_policy_ctx *ctx, const char *key, char
         v = json_string_value(json_object_get(ctx->enc_ctx, key + sizeof(ec) - 1));
     } else if (strncasecmp(key, ra, sizeof(ra) - 1) == 0) {
         const char *what = key + sizeof(ra) - 1;
-        const struct dv_attest_facts *a = ctx->attest;
+        const struct nw_dv_attest_facts *a = ctx->attest;
         if (a == NULL || !a->present)
             return false;
         if (strcasecmp(what, "ImageSha384") == 0) {
@@ -93,11 +96,11 @@ bool dv_policy_cond_value(const struct dv_policy_ctx *ctx, const char *key, char
     }
     if (v == NULL)
         return false;
-    snprintf(buf, cap, "%s", v);
+    (void)snprintf(buf, cap, "%s", v);
     return true;
 }
 
-enum op_kind { OP_EQ, OP_EQ_ICASE, OP_LIKE, OP_NULL };
+enum op_kind { NW_DV_OP_EQ, NW_DV_OP_EQ_ICASE, NW_DV_OP_LIKE, NW_DV_OP_NULL };
 
 struct op_desc {
     const char *name;
@@ -106,13 +109,13 @@ struct op_desc {
 };
 
 static const struct op_desc ops[] = {
-    {"StringEquals", OP_EQ, false},
-    {"StringNotEquals", OP_EQ, true},
-    {"StringEqualsIgnoreCase", OP_EQ_ICASE, false},
-    {"StringNotEqualsIgnoreCase", OP_EQ_ICASE, true},
-    {"StringLike", OP_LIKE, false},
-    {"StringNotLike", OP_LIKE, true},
-    {"Null", OP_NULL, false},
+    {"StringEquals", NW_DV_OP_EQ, false},
+    {"StringNotEquals", NW_DV_OP_EQ, true},
+    {"StringEqualsIgnoreCase", NW_DV_OP_EQ_ICASE, false},
+    {"StringNotEqualsIgnoreCase", NW_DV_OP_EQ_ICASE, true},
+    {"StringLike", NW_DV_OP_LIKE, false},
+    {"StringNotLike", NW_DV_OP_LIKE, true},
+    {"Null", NW_DV_OP_NULL, false},
 };
 
 /* Find an operator by name, with an optional IfExists suffix. */
@@ -132,13 +135,13 @@ static const struct op_desc *find_op(const char *name, bool *if_exists)
 static bool value_match(enum op_kind kind, const char *want, const char *have)
 {
     switch (kind) {
-        case OP_EQ:
+        case NW_DV_OP_EQ:
             return strcmp(want, have) == 0;
-        case OP_EQ_ICASE:
+        case NW_DV_OP_EQ_ICASE:
             return strcasecmp(want, have) == 0;
-        case OP_LIKE:
+        case NW_DV_OP_LIKE:
             return glob(want, have, false);
-        case OP_NULL:
+        case NW_DV_OP_NULL:
             break;
     }
     return false;
@@ -149,11 +152,11 @@ static bool key_holds(const struct op_desc *op,
                       bool if_exists,
                       const char *key,
                       const json_t *want,
-                      const struct dv_policy_ctx *ctx)
+                      const struct nw_dv_policy_ctx *ctx)
 {
     char have[1024];
-    bool present = dv_policy_cond_value(ctx, key, have, sizeof(have));
-    if (op->kind == OP_NULL) {
+    bool present = nw_dv_policy_cond_value(ctx, key, have, sizeof(have));
+    if (op->kind == NW_DV_OP_NULL) {
         /* "Null": "true" means the key must be absent. */
         const char *w = json_string_value(want);
         bool want_absent = w != NULL && strcasecmp(w, "true") == 0;
@@ -176,7 +179,7 @@ static bool key_holds(const struct op_desc *op,
     return op->negated ? !any : any;
 }
 
-static nw_err conditions_hold(bool *holds, const json_t *cond, const struct dv_policy_ctx *ctx)
+static nw_err conditions_hold(bool *holds, const json_t *cond, const struct nw_dv_policy_ctx *ctx)
 {
     const char *opname, *key;
     const json_t *keys, *want;
@@ -203,10 +206,10 @@ static nw_err conditions_hold(bool *holds, const json_t *cond, const struct dv_p
 }
 
 /* Principal element: 0 no match, 1 direct match, 2 match through the account root. */
-static int principal_match(const json_t *p, const struct dv_policy_ctx *ctx)
+static int principal_match(const json_t *p, const struct nw_dv_policy_ctx *ctx)
 {
     char root[64];
-    snprintf(root, sizeof(root), "arn:aws:iam::%s:root", ctx->account);
+    (void)snprintf(root, sizeof(root), "arn:aws:iam::%s:root", ctx->account);
     if (json_is_string(p))
         return strcmp(json_string_value(p), "*") == 0 ? 1 : 0;
     const json_t *aws = json_object_get(p, "AWS");
@@ -245,7 +248,7 @@ static bool list_ok(const json_t *v)
 
 static nw_err statement_ok(const json_t *s)
 {
-    const char *eff = dv_jstr(s, "Effect");
+    const char *eff = nw_dv_jstr(s, "Effect");
     const json_t *a = json_object_get(s, "Action"), *na = json_object_get(s, "NotAction");
     const json_t *r = json_object_get(s, "Resource"), *nr = json_object_get(s, "NotResource");
     if (!json_is_object(s) || eff == NULL ||
@@ -257,19 +260,19 @@ static nw_err statement_ok(const json_t *s)
         return NW_ERR_DEVAWS_POLICY_SYNTAX;
     const json_t *cond = json_object_get(s, "Condition");
     if (cond != NULL) {
-        struct dv_policy_ctx none = {"", "", "", "", NULL, NULL, NULL};
+        struct nw_dv_policy_ctx none = {"", "", "", "", NULL, NULL, NULL};
         bool holds;
         NW_TRY(conditions_hold(&holds, cond, &none));
     }
     return NW_OK;
 }
 
-nw_err dv_policy_validate(const json_t *policy)
+nw_err nw_dv_policy_validate(const json_t *policy)
 {
     const json_t *st = json_object_get(policy, "Statement");
     if (!json_is_object(policy) || st == NULL)
         return NW_ERR_DEVAWS_POLICY_SYNTAX;
-    const char *ver = dv_jstr(policy, "Version");
+    const char *ver = nw_dv_jstr(policy, "Version");
     if (ver != NULL && strcmp(ver, "2012-10-17") != 0 && strcmp(ver, "2008-10-17") != 0)
         return NW_ERR_DEVAWS_POLICY_SYNTAX;
     if (json_is_object(st))
@@ -283,8 +286,10 @@ nw_err dv_policy_validate(const json_t *policy)
 }
 
 /* Evaluate one statement: 0 no match, 1 match, 2 match through the account root. */
-static nw_err
-eval_statement(int *match, const json_t *s, const struct dv_policy_ctx *ctx, bool resource_policy)
+static nw_err eval_statement(int *match,
+                             const json_t *s,
+                             const struct nw_dv_policy_ctx *ctx,
+                             bool resource_policy)
 {
     *match = 0;
     NW_TRY(statement_ok(s));
@@ -315,16 +320,16 @@ eval_statement(int *match, const json_t *s, const struct dv_policy_ctx *ctx, boo
     return NW_OK;
 }
 
-nw_err dv_policy_eval(enum dv_effect *effect,
-                      bool *via_root,
-                      const json_t *policy,
-                      const struct dv_policy_ctx *ctx,
-                      bool resource_policy)
+nw_err nw_dv_policy_eval(enum nw_dv_effect *effect,
+                         bool *via_root,
+                         const json_t *policy,
+                         const struct nw_dv_policy_ctx *ctx,
+                         bool resource_policy)
 {
     bool allow_direct = false, allow_root = false;
-    *effect = DV_NONE;
+    *effect = NW_DV_NONE;
     *via_root = false;
-    NW_TRY(dv_policy_validate(policy));
+    NW_TRY(nw_dv_policy_validate(policy));
     const json_t *st = json_object_get(policy, "Statement");
     size_t n = json_is_array(st) ? json_array_size(st) : 1;
     for (size_t i = 0; i < n; i++) {
@@ -333,8 +338,8 @@ nw_err dv_policy_eval(enum dv_effect *effect,
         NW_TRY(eval_statement(&m, s, ctx, resource_policy));
         if (m == 0)
             continue;
-        if (strcmp(dv_jstr(s, "Effect"), "Deny") == 0) {
-            *effect = DV_DENY;
+        if (strcmp(nw_dv_jstr(s, "Effect"), "Deny") == 0) {
+            *effect = NW_DV_DENY;
             return NW_OK;
         }
         if (m == 1)
@@ -343,7 +348,7 @@ nw_err dv_policy_eval(enum dv_effect *effect,
             allow_root = true;
     }
     if (allow_direct || allow_root) {
-        *effect = DV_ALLOW;
+        *effect = NW_DV_ALLOW;
         *via_root = !allow_direct;
     }
     return NW_OK;

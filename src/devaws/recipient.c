@@ -1,7 +1,7 @@
 /*
  * The KMS Recipient hook. A Decrypt, GenerateDataKey or GenerateRandom request with Recipient
  * carries a Nitro attestation document; KMS verifies it, exposes its PCRs to the key policy as
- * kms:RecipientAttestation:ImageSha384 / PCR<n> (policy.c dv_policy_cond_value), and answers
+ * kms:RecipientAttestation:ImageSha384 / PCR<n> (policy.c nw_dv_policy_cond_value), and answers
  * CiphertextForRecipient, a CMS EnvelopedData to the document's RSA key, instead of Plaintext.
  *
  * Document verification and CMS building come with the attestation library (branch attest).
@@ -12,34 +12,34 @@
 
 #include "devaws_int.h"
 
-bool dv_recipient_check(struct dv_resp *resp,
-                        struct dv_attest_facts *facts,
-                        const json_t *recipient)
+bool nw_dv_recipient_check(struct nw_dv_resp *resp,
+                           struct nw_dv_attest_facts *facts,
+                           const json_t *recipient)
 {
     memset(facts, 0, sizeof(*facts));
-    const char *alg = dv_jstr(recipient, "KeyEncryptionAlgorithm");
-    const char *doc = dv_jstr(recipient, "AttestationDocument");
+    const char *alg = nw_dv_jstr(recipient, "KeyEncryptionAlgorithm");
+    const char *doc = nw_dv_jstr(recipient, "AttestationDocument");
     if (!json_is_object(recipient) || alg == NULL || doc == NULL ||
         strcmp(alg, "RSAES_OAEP_SHA_256") != 0) {
-        dv_error(resp, 400, "ValidationException", "message",
-                 "Recipient needs KeyEncryptionAlgorithm RSAES_OAEP_SHA_256 and an "
-                 "AttestationDocument");
+        nw_dv_error(resp, 400, "ValidationException", "message",
+                    "Recipient needs KeyEncryptionAlgorithm RSAES_OAEP_SHA_256 and an "
+                    "AttestationDocument");
         return false;
     }
-    dv_error(resp, 400, "UnsupportedOperationException", "message",
-             "Recipient (attestation) is not available in this nw-devaws build");
+    nw_dv_error(resp, 400, "UnsupportedOperationException", "message",
+                "Recipient (attestation) is not available in this nw-devaws build");
     return false;
 }
 
-bool dv_recipient_seal(struct dv_resp *resp,
-                       json_t *o,
-                       const json_t *recipient,
-                       struct nw_cur plaintext)
+bool nw_dv_recipient_seal(struct nw_dv_resp *resp,
+                          json_t *o,
+                          const json_t *recipient,
+                          struct nw_cur plaintext)
 {
     (void)o;
     (void)recipient;
     (void)plaintext;
-    dv_error(resp, 400, "UnsupportedOperationException", "message",
-             "Recipient (attestation) is not available in this nw-devaws build");
+    nw_dv_error(resp, 400, "UnsupportedOperationException", "message",
+                "Recipient (attestation) is not available in this nw-devaws build");
     return false;
 }

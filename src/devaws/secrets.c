@@ -20,9 +20,9 @@
 #define VALUE_MAX 65536
 
 struct sctx {
-    struct dv_state *st;
-    struct dv_resp *resp;
-    const struct dv_caller *caller;
+    struct nw_dv_state *st;
+    struct nw_dv_resp *resp;
+    const struct nw_dv_caller *caller;
     const json_t *in;
     json_t *secrets;
 };
@@ -34,30 +34,32 @@ static json_t *find(struct sctx *s, const char **name, const char *ref)
     json_t *v;
     json_object_foreach(s->secrets, n, v)
     {
-        if (strcmp(n, ref) == 0 || (dv_jstr(v, "arn") && strcmp(dv_jstr(v, "arn"), ref) == 0)) {
+        if (strcmp(n, ref) == 0 ||
+            (nw_dv_jstr(v, "arn") && strcmp(nw_dv_jstr(v, "arn"), ref) == 0)) {
             *name = n;
             return v;
         }
     }
-    dv_error(s->resp, 400, "ResourceNotFoundException", "Message",
-             "Secrets Manager can't find the specified secret.");
+    nw_dv_error(s->resp, 400, "ResourceNotFoundException", "Message",
+                "Secrets Manager can't find the specified secret.");
     return NULL;
 }
 
 static bool allowed(struct sctx *s, const char *op, const char *arn)
 {
     char action[96];
-    snprintf(action, sizeof(action), "secretsmanager:%s", op);
-    struct dv_policy_ctx ctx = {action, arn, s->caller->arn, s->st->cfg->account, NULL, NULL, NULL};
-    return dv_authorize(s->st, s->resp, s->caller, &ctx, NULL);
+    (void)snprintf(action, sizeof(action), "secretsmanager:%s", op);
+    struct nw_dv_policy_ctx ctx = {action, arn, s->caller->arn, s->st->cfg->account, NULL,
+                                   NULL,   NULL};
+    return nw_dv_authorize(s->st, s->resp, s->caller, &ctx, NULL);
 }
 
 static bool not_deleted(struct sctx *s, const json_t *sec)
 {
     if (json_object_get(sec, "deleted") != NULL) {
-        dv_error(s->resp, 400, "InvalidRequestException", "Message",
-                 "You can't perform this operation on the secret because it was marked for "
-                 "deletion.");
+        nw_dv_error(s->resp, 400, "InvalidRequestException", "Message",
+                    "You can't perform this operation on the secret because it was marked for "
+                    "deletion.");
         return false;
     }
     return true;
@@ -68,15 +70,15 @@ static bool get_value(struct sctx *s, const char **str, const char **bin, bool r
 {
     struct nw_buf b;
     nw_buf_init(&b, VALUE_MAX + 4, true);
-    bool ok = dv_in_str(s->resp, str, s->in, "SecretString", false, 1, VALUE_MAX) &&
-              dv_in_blob(s->resp, &b, s->in, "SecretBinary", false, VALUE_MAX);
-    *bin = ok && b.len > 0 ? dv_jstr(s->in, "SecretBinary") : NULL;
+    bool ok = nw_dv_in_str(s->resp, str, s->in, "SecretString", false, 1, VALUE_MAX) &&
+              nw_dv_in_blob(s->resp, &b, s->in, "SecretBinary", false, VALUE_MAX);
+    *bin = ok && b.len > 0 ? nw_dv_jstr(s->in, "SecretBinary") : NULL;
     nw_buf_clear(&b);
     if (!ok)
         return false;
     if ((*str != NULL && *bin != NULL) || (req && *str == NULL && *bin == NULL)) {
-        dv_error(s->resp, 400, "InvalidParameterException", "Message",
-                 "You must provide either SecretString or SecretBinary.");
+        nw_dv_error(s->resp, 400, "InvalidParameterException", "Message",
+                    "You must provide either SecretString or SecretBinary.");
         return false;
     }
     return true;
@@ -84,7 +86,7 @@ static bool get_value(struct sctx *s, const char **str, const char **bin, bool r
 
 static bool same_value(const json_t *ver, const char *str, const char *bin)
 {
-    const char *vs = dv_jstr(ver, "string"), *vb = dv_jstr(ver, "binary");
+    const char *vs = nw_dv_jstr(ver, "string"), *vb = nw_dv_jstr(ver, "binary");
     if (str != NULL)
         return vs != NULL && strcmp(vs, str) == 0;
     return vb != NULL && bin != NULL && strcmp(vb, bin) == 0;
@@ -148,8 +150,8 @@ static bool add_version(struct sctx *s,
     char uuid[37];
     json_t *versions = json_object_get(sec, "versions");
     if (token == NULL) {
-        if (dv_uuid(uuid) != NW_OK) {
-            dv_error(s->resp, 500, "InternalServiceError", "Message", "randomness failed");
+        if (nw_dv_uuid(uuid) != NW_OK) {
+            nw_dv_error(s->resp, 500, "InternalServiceError", "Message", "randomness failed");
             return false;
         }
         token = uuid;
@@ -157,15 +159,15 @@ static bool add_version(struct sctx *s,
     json_t *old = json_object_get(versions, token);
     if (old != NULL) {
         if (!same_value(old, str, bin)) {
-            dv_error(s->resp, 400, "ResourceExistsException", "Message",
-                     "You can't modify an existing version, you can only create a new version.");
+            nw_dv_error(s->resp, 400, "ResourceExistsException", "Message",
+                        "You can't modify an existing version, you can only create a new version.");
             return false;
         }
         *vid_out = json_object_iter_key(json_object_iter_at(versions, token));
         return true;
     }
     json_t *ver = json_pack("{s:s*, s:s*, s:f, s:[]}", "string", str, "binary", bin, "created",
-                            dv_now(), "stages");
+                            nw_dv_now(), "stages");
     json_object_set_new(versions, token, ver);
     *vid_out = json_object_iter_key(json_object_iter_at(versions, token));
     if (stages == NULL || json_array_size(stages) == 0) {
@@ -175,8 +177,8 @@ static bool add_version(struct sctx *s,
         const json_t *e;
         json_array_foreach(stages, i, e) move_stage(versions, *vid_out, json_string_value(e));
     }
-    json_object_set_new(sec, "changed", json_real(dv_now()));
-    dv_state_touch(s->st, DV_SM);
+    json_object_set_new(sec, "changed", json_real(nw_dv_now()));
+    nw_dv_state_touch(s->st, NW_DV_SM);
     return true;
 }
 
@@ -192,8 +194,8 @@ static bool get_stages(struct sctx *s, const json_t **out)
     json_array_foreach(v, i, e) ok =
         ok && json_is_string(e) && json_string_length(e) >= 1 && json_string_length(e) <= 256;
     if (!ok) {
-        dv_error(s->resp, 400, "InvalidParameterException", "Message",
-                 "VersionStages must hold 1 to 20 labels.");
+        nw_dv_error(s->resp, 400, "InvalidParameterException", "Message",
+                    "VersionStages must hold 1 to 20 labels.");
         return false;
     }
     *out = v;
@@ -203,53 +205,55 @@ static bool get_stages(struct sctx *s, const json_t **out)
 static void answer_version(struct sctx *s, const json_t *sec, const char *name, const char *vid)
 {
     json_t *ver = json_object_get(json_object_get(sec, "versions"), vid);
-    json_t *o = json_pack("{s:s, s:s, s:s, s:O}", "ARN", dv_jstr(sec, "arn"), "Name", name,
+    json_t *o = json_pack("{s:s, s:s, s:s, s:O}", "ARN", nw_dv_jstr(sec, "arn"), "Name", name,
                           "VersionId", vid, "VersionStages", json_object_get(ver, "stages"));
-    dv_json_ok(s->resp, o);
+    nw_dv_json_ok(s->resp, o);
     json_decref(o);
 }
 
 static void op_create(struct sctx *s)
 {
     const char *name, *token, *desc, *kms, *str, *bin, *vid = NULL;
-    char suffix[7], arn[DV_ARN_MAX];
-    if (!dv_in_str(s->resp, &name, s->in, "Name", true, 1, 512) ||
-        !dv_in_str(s->resp, &token, s->in, "ClientRequestToken", false, 32, 64) ||
-        !dv_in_str(s->resp, &desc, s->in, "Description", false, 0, 2048) ||
-        !dv_in_str(s->resp, &kms, s->in, "KmsKeyId", false, 0, 2048) ||
+    char suffix[7], arn[NW_DV_ARN_MAX];
+    if (!nw_dv_in_str(s->resp, &name, s->in, "Name", true, 1, 512) ||
+        !nw_dv_in_str(s->resp, &token, s->in, "ClientRequestToken", false, 32, 64) ||
+        !nw_dv_in_str(s->resp, &desc, s->in, "Description", false, 0, 2048) ||
+        !nw_dv_in_str(s->resp, &kms, s->in, "KmsKeyId", false, 0, 2048) ||
         !get_value(s, &str, &bin, false))
         return;
     json_t *sec = json_object_get(s->secrets, name);
     if (sec != NULL) {
         json_t *ver = token ? json_object_get(json_object_get(sec, "versions"), token) : NULL;
         if (ver == NULL || !same_value(ver, str, bin)) {
-            dv_error(s->resp, 400,
-                     json_object_get(sec, "deleted") ? "InvalidRequestException"
-                                                     : "ResourceExistsException",
-                     "Message", "The operation failed because the secret %s already exists.", name);
+            nw_dv_error(s->resp, 400,
+                        json_object_get(sec, "deleted") ? "InvalidRequestException"
+                                                        : "ResourceExistsException",
+                        "Message", "The operation failed because the secret %s already exists.",
+                        name);
             return;
         }
-        json_t *o = json_pack("{s:s, s:s, s:s}", "ARN", dv_jstr(sec, "arn"), "Name", name,
+        json_t *o = json_pack("{s:s, s:s, s:s}", "ARN", nw_dv_jstr(sec, "arn"), "Name", name,
                               "VersionId", token);
-        dv_json_ok(s->resp, o);
+        nw_dv_json_ok(s->resp, o);
         json_decref(o);
         return;
     }
-    if (dv_random_text(suffix, 6, "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ") != NW_OK)
+    if (nw_dv_random_text(suffix, 6, "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ") !=
+        NW_OK)
         return;
-    snprintf(arn, sizeof(arn), "arn:aws:secretsmanager:%s:%s:secret:%s-%s", s->st->cfg->region,
-             s->st->cfg->account, name, suffix);
+    (void)snprintf(arn, sizeof(arn), "arn:aws:secretsmanager:%s:%s:secret:%s-%s",
+                   s->st->cfg->region, s->st->cfg->account, name, suffix);
     if (!allowed(s, "CreateSecret", arn))
         return;
-    double now = dv_now();
+    double now = nw_dv_now();
     sec = json_pack("{s:s, s:s*, s:s*, s:f, s:f, s:{}}", "arn", arn, "description", desc,
                     "kms_key_id", kms, "created", now, "changed", now, "versions");
     json_object_set_new(s->secrets, name, sec);
-    dv_state_touch(s->st, DV_SM);
+    nw_dv_state_touch(s->st, NW_DV_SM);
     if ((str != NULL || bin != NULL) && !add_version(s, sec, &vid, token, str, bin, NULL))
         return;
     json_t *o = json_pack("{s:s, s:s, s:s*}", "ARN", arn, "Name", name, "VersionId", vid);
-    dv_json_ok(s->resp, o);
+    nw_dv_json_ok(s->resp, o);
     json_decref(o);
 }
 
@@ -257,12 +261,13 @@ static void op_put(struct sctx *s)
 {
     const char *ref, *token, *str, *bin, *name, *vid;
     const json_t *stages;
-    if (!dv_in_str(s->resp, &ref, s->in, "SecretId", true, 1, 2048) ||
-        !dv_in_str(s->resp, &token, s->in, "ClientRequestToken", false, 32, 64) ||
+    if (!nw_dv_in_str(s->resp, &ref, s->in, "SecretId", true, 1, 2048) ||
+        !nw_dv_in_str(s->resp, &token, s->in, "ClientRequestToken", false, 32, 64) ||
         !get_value(s, &str, &bin, true) || !get_stages(s, &stages))
         return;
     json_t *sec = find(s, &name, ref);
-    if (sec == NULL || !allowed(s, "PutSecretValue", dv_jstr(sec, "arn")) || !not_deleted(s, sec))
+    if (sec == NULL || !allowed(s, "PutSecretValue", nw_dv_jstr(sec, "arn")) ||
+        !not_deleted(s, sec))
         return;
     if (add_version(s, sec, &vid, token, str, bin, stages))
         answer_version(s, sec, name, vid);
@@ -271,26 +276,26 @@ static void op_put(struct sctx *s)
 static void op_update(struct sctx *s)
 {
     const char *ref, *token, *desc, *kms, *str, *bin, *name, *vid = NULL;
-    if (!dv_in_str(s->resp, &ref, s->in, "SecretId", true, 1, 2048) ||
-        !dv_in_str(s->resp, &token, s->in, "ClientRequestToken", false, 32, 64) ||
-        !dv_in_str(s->resp, &desc, s->in, "Description", false, 0, 2048) ||
-        !dv_in_str(s->resp, &kms, s->in, "KmsKeyId", false, 0, 2048) ||
+    if (!nw_dv_in_str(s->resp, &ref, s->in, "SecretId", true, 1, 2048) ||
+        !nw_dv_in_str(s->resp, &token, s->in, "ClientRequestToken", false, 32, 64) ||
+        !nw_dv_in_str(s->resp, &desc, s->in, "Description", false, 0, 2048) ||
+        !nw_dv_in_str(s->resp, &kms, s->in, "KmsKeyId", false, 0, 2048) ||
         !get_value(s, &str, &bin, false))
         return;
     json_t *sec = find(s, &name, ref);
-    if (sec == NULL || !allowed(s, "UpdateSecret", dv_jstr(sec, "arn")) || !not_deleted(s, sec))
+    if (sec == NULL || !allowed(s, "UpdateSecret", nw_dv_jstr(sec, "arn")) || !not_deleted(s, sec))
         return;
     if (desc != NULL)
         json_object_set_new(sec, "description", json_string(desc));
     if (kms != NULL)
         json_object_set_new(sec, "kms_key_id", json_string(kms));
-    json_object_set_new(sec, "changed", json_real(dv_now()));
-    dv_state_touch(s->st, DV_SM);
+    json_object_set_new(sec, "changed", json_real(nw_dv_now()));
+    nw_dv_state_touch(s->st, NW_DV_SM);
     if ((str != NULL || bin != NULL) && !add_version(s, sec, &vid, token, str, bin, NULL))
         return;
-    json_t *o =
-        json_pack("{s:s, s:s, s:s*}", "ARN", dv_jstr(sec, "arn"), "Name", name, "VersionId", vid);
-    dv_json_ok(s->resp, o);
+    json_t *o = json_pack("{s:s, s:s, s:s*}", "ARN", nw_dv_jstr(sec, "arn"), "Name", name,
+                          "VersionId", vid);
+    nw_dv_json_ok(s->resp, o);
     json_decref(o);
 }
 
@@ -298,12 +303,13 @@ static void op_get(struct sctx *s)
 {
     const char *ref, *vid, *stage, *name, *id;
     json_t *v, *ver = NULL;
-    if (!dv_in_str(s->resp, &ref, s->in, "SecretId", true, 1, 2048) ||
-        !dv_in_str(s->resp, &vid, s->in, "VersionId", false, 32, 64) ||
-        !dv_in_str(s->resp, &stage, s->in, "VersionStage", false, 1, 256))
+    if (!nw_dv_in_str(s->resp, &ref, s->in, "SecretId", true, 1, 2048) ||
+        !nw_dv_in_str(s->resp, &vid, s->in, "VersionId", false, 32, 64) ||
+        !nw_dv_in_str(s->resp, &stage, s->in, "VersionStage", false, 1, 256))
         return;
     json_t *sec = find(s, &name, ref);
-    if (sec == NULL || !allowed(s, "GetSecretValue", dv_jstr(sec, "arn")) || !not_deleted(s, sec))
+    if (sec == NULL || !allowed(s, "GetSecretValue", nw_dv_jstr(sec, "arn")) ||
+        !not_deleted(s, sec))
         return;
     if (vid == NULL && stage == NULL)
         stage = "AWSCURRENT";
@@ -316,21 +322,25 @@ static void op_get(struct sctx *s)
         }
     }
     if (ver == NULL) {
-        dv_error(s->resp, 400, "ResourceNotFoundException", "Message",
-                 "Secrets Manager can't find the specified secret value for %s: %s",
-                 stage ? "staging label" : "VersionId", stage ? stage : vid);
+        nw_dv_error(s->resp, 400, "ResourceNotFoundException", "Message",
+                    "Secrets Manager can't find the specified secret value for %s: %s",
+                    stage ? "staging label" : "VersionId", stage ? stage : vid);
         return;
     }
-    json_t *o = json_pack("{s:s, s:s, s:s, s:O, s:O}", "ARN", dv_jstr(sec, "arn"), "Name", name,
+    json_t *o = json_pack("{s:s, s:s, s:s, s:O, s:O}", "ARN", nw_dv_jstr(sec, "arn"), "Name", name,
                           "VersionId", vid, "VersionStages", json_object_get(ver, "stages"),
                           "CreatedDate", json_object_get(ver, "created"));
-    if (dv_jstr(ver, "string") != NULL)
+    if (nw_dv_jstr(ver, "string") != NULL)
         json_object_set(o, "SecretString", json_object_get(ver, "string"));
     else
         json_object_set(o, "SecretBinary", json_object_get(ver, "binary"));
-    json_object_set_new(sec, "accessed", json_real((double)((long)dv_now() / 86400 * 86400)));
-    dv_state_touch(s->st, DV_SM);
-    dv_json_ok(s->resp, o);
+    long day = (long)nw_dv_now();
+    day -= day % 86400; /* AWS reports the access date rounded down to the day */
+    if (json_number_value(json_object_get(sec, "accessed")) != (double)day) {
+        json_object_set_new(sec, "accessed", json_real((double)day));
+        nw_dv_state_touch(s->st, NW_DV_SM); /* one write a day, not one per read */
+    }
+    nw_dv_json_ok(s->resp, o);
     json_decref(o);
 }
 
@@ -345,12 +355,12 @@ static json_t *describe(const json_t *sec, const char *name, const char *stages_
         if (json_array_size(json_object_get(v, "stages")) > 0)
             json_object_set(map, id, json_object_get(v, "stages"));
     }
-    json_t *o = json_pack("{s:s, s:s, s:O, s:O, s:o}", "ARN", dv_jstr(sec, "arn"), "Name", name,
+    json_t *o = json_pack("{s:s, s:s, s:O, s:O, s:o}", "ARN", nw_dv_jstr(sec, "arn"), "Name", name,
                           "CreatedDate", json_object_get(sec, "created"), "LastChangedDate",
                           json_object_get(sec, "changed"), stages_member, map);
-    if (dv_jstr(sec, "description") != NULL)
+    if (nw_dv_jstr(sec, "description") != NULL)
         json_object_set(o, "Description", json_object_get(sec, "description"));
-    if (dv_jstr(sec, "kms_key_id") != NULL)
+    if (nw_dv_jstr(sec, "kms_key_id") != NULL)
         json_object_set(o, "KmsKeyId", json_object_get(sec, "kms_key_id"));
     if (json_object_get(sec, "accessed") != NULL)
         json_object_set(o, "LastAccessedDate", json_object_get(sec, "accessed"));
@@ -362,14 +372,14 @@ static json_t *describe(const json_t *sec, const char *name, const char *stages_
 static void op_describe(struct sctx *s)
 {
     const char *ref, *name;
-    if (!dv_in_str(s->resp, &ref, s->in, "SecretId", true, 1, 2048))
+    if (!nw_dv_in_str(s->resp, &ref, s->in, "SecretId", true, 1, 2048))
         return;
     json_t *sec = find(s, &name, ref);
-    if (sec == NULL || !allowed(s, "DescribeSecret", dv_jstr(sec, "arn")))
+    if (sec == NULL || !allowed(s, "DescribeSecret", nw_dv_jstr(sec, "arn")))
         return;
     json_t *o = describe(sec, name, "VersionIdsToStages");
     json_object_set_new(o, "RotationEnabled", json_false());
-    dv_json_ok(s->resp, o);
+    nw_dv_json_ok(s->resp, o);
     json_decref(o);
 }
 
@@ -379,7 +389,7 @@ static void op_list(struct sctx *s)
     bool has;
     const char *name;
     json_t *sec;
-    if (!dv_in_int(s->resp, &max, &has, s->in, "MaxResults", 1, 100))
+    if (!nw_dv_in_int(s->resp, &max, &has, s->in, "MaxResults", 1, 100))
         return;
     if (!allowed(s, "ListSecrets", "*"))
         return;
@@ -391,7 +401,7 @@ static void op_list(struct sctx *s)
             json_array_append_new(list, describe(sec, name, "SecretVersionsToStages"));
     }
     json_t *o = json_pack("{s:o}", "SecretList", list);
-    dv_json_ok(s->resp, o);
+    nw_dv_json_ok(s->resp, o);
     json_decref(o);
 }
 
@@ -400,43 +410,43 @@ static void op_delete(struct sctx *s)
     const char *ref, *name;
     long days = 30;
     bool has;
-    if (!dv_in_str(s->resp, &ref, s->in, "SecretId", true, 1, 2048) ||
-        !dv_in_int(s->resp, &days, &has, s->in, "RecoveryWindowInDays", 7, 30))
+    if (!nw_dv_in_str(s->resp, &ref, s->in, "SecretId", true, 1, 2048) ||
+        !nw_dv_in_int(s->resp, &days, &has, s->in, "RecoveryWindowInDays", 7, 30))
         return;
     bool force = json_is_true(json_object_get(s->in, "ForceDeleteWithoutRecovery"));
     if (force && has) {
-        dv_error(s->resp, 400, "InvalidParameterException", "Message",
-                 "You can't use ForceDeleteWithoutRecovery in conjunction with "
-                 "RecoveryWindowInDays.");
+        nw_dv_error(s->resp, 400, "InvalidParameterException", "Message",
+                    "You can't use ForceDeleteWithoutRecovery in conjunction with "
+                    "RecoveryWindowInDays.");
         return;
     }
     json_t *sec = find(s, &name, ref);
-    if (sec == NULL || !allowed(s, "DeleteSecret", dv_jstr(sec, "arn")))
+    if (sec == NULL || !allowed(s, "DeleteSecret", nw_dv_jstr(sec, "arn")))
         return;
-    double when = force ? dv_now() : dv_now() + (double)days * 86400.0;
-    json_t *o = json_pack("{s:s, s:s, s:f}", "ARN", dv_jstr(sec, "arn"), "Name", name,
+    double when = force ? nw_dv_now() : nw_dv_now() + (double)days * 86400.0;
+    json_t *o = json_pack("{s:s, s:s, s:f}", "ARN", nw_dv_jstr(sec, "arn"), "Name", name,
                           "DeletionDate", when);
     if (force)
         json_object_del(s->secrets, name);
     else if (json_object_get(sec, "deleted") == NULL)
         json_object_set_new(sec, "deleted", json_real(when));
-    dv_state_touch(s->st, DV_SM);
-    dv_json_ok(s->resp, o);
+    nw_dv_state_touch(s->st, NW_DV_SM);
+    nw_dv_json_ok(s->resp, o);
     json_decref(o);
 }
 
 static void op_restore(struct sctx *s)
 {
     const char *ref, *name;
-    if (!dv_in_str(s->resp, &ref, s->in, "SecretId", true, 1, 2048))
+    if (!nw_dv_in_str(s->resp, &ref, s->in, "SecretId", true, 1, 2048))
         return;
     json_t *sec = find(s, &name, ref);
-    if (sec == NULL || !allowed(s, "RestoreSecret", dv_jstr(sec, "arn")))
+    if (sec == NULL || !allowed(s, "RestoreSecret", nw_dv_jstr(sec, "arn")))
         return;
     json_object_del(sec, "deleted");
-    dv_state_touch(s->st, DV_SM);
-    json_t *o = json_pack("{s:s, s:s}", "ARN", dv_jstr(sec, "arn"), "Name", name);
-    dv_json_ok(s->resp, o);
+    nw_dv_state_touch(s->st, NW_DV_SM);
+    json_t *o = json_pack("{s:s, s:s}", "ARN", nw_dv_jstr(sec, "arn"), "Name", name);
+    nw_dv_json_ok(s->resp, o);
     json_decref(o);
 }
 
@@ -449,13 +459,13 @@ static const struct {
     {"DeleteSecret", op_delete}, {"RestoreSecret", op_restore},
 };
 
-void dv_sm_dispatch(struct dv_state *st,
-                    struct dv_resp *resp,
-                    const struct dv_caller *caller,
-                    const char *op,
-                    const json_t *in)
+void nw_dv_sm_dispatch(struct nw_dv_state *st,
+                       struct nw_dv_resp *resp,
+                       const struct nw_dv_caller *caller,
+                       const char *op,
+                       const json_t *in)
 {
-    json_t *root = dv_state_get(st, DV_SM);
+    json_t *root = nw_dv_state_get(st, NW_DV_SM);
     json_t *secrets = json_object_get(root, "secrets");
     if (!json_is_object(secrets)) {
         secrets = json_object();
@@ -468,9 +478,9 @@ void dv_sm_dispatch(struct dv_state *st,
     json_object_foreach_safe(secrets, tmp, name, v)
     {
         const json_t *d = json_object_get(v, "deleted");
-        if (json_is_number(d) && json_number_value(d) <= dv_now()) {
+        if (json_is_number(d) && json_number_value(d) <= nw_dv_now()) {
             json_object_del(secrets, name);
-            dv_state_touch(st, DV_SM);
+            nw_dv_state_touch(st, NW_DV_SM);
         }
     }
     struct sctx s = {st, resp, caller, in, secrets};
@@ -480,5 +490,5 @@ void dv_sm_dispatch(struct dv_state *st,
             return;
         }
     }
-    dv_error(resp, 400, "UnknownOperationException", "Message", "Unknown operation %s", op);
+    nw_dv_error(resp, 400, "UnknownOperationException", "Message", "Unknown operation %s", op);
 }

@@ -17,15 +17,15 @@
 
 #include "devaws_int.h"
 
-static const char *const coll_file[DV_NCOLL] = {"iam.json", "kms.json", "secrets.json"};
+static const char *const coll_file[NW_DV_NCOLL] = {"iam.json", "kms.json", "secrets.json"};
 
-nw_err dv_state_open(struct dv_state *st, const struct dv_config *cfg)
+nw_err nw_dv_state_open(struct nw_dv_state *st, const struct nw_dv_config *cfg)
 {
     char path[512];
     memset(st, 0, sizeof(*st));
     st->cfg = cfg;
     st->lock_fd = -1;
-    snprintf(path, sizeof(path), "%s/lock", cfg->state_dir);
+    (void)snprintf(path, sizeof(path), "%s/lock", cfg->state_dir);
     int fd = open(path, O_RDWR | O_CREAT | O_CLOEXEC, 0600);
     if (fd < 0)
         return NW_ERR_IO;
@@ -39,19 +39,19 @@ nw_err dv_state_open(struct dv_state *st, const struct dv_config *cfg)
     return NW_OK;
 }
 
-json_t *dv_state_get(struct dv_state *st, enum dv_coll c)
+json_t *nw_dv_state_get(struct nw_dv_state *st, enum nw_dv_coll c)
 {
     char path[512];
     if (st->coll[c] != NULL)
         return st->coll[c];
-    snprintf(path, sizeof(path), "%s/%s", st->cfg->state_dir, coll_file[c]);
+    (void)snprintf(path, sizeof(path), "%s/%s", st->cfg->state_dir, coll_file[c]);
     json_error_t jerr;
     json_t *v = json_load_file(path, JSON_REJECT_DUPLICATES, &jerr);
     if (v == NULL || !json_is_object(v)) {
         /* A missing file is a fresh start; a corrupt one is kept aside rather than lost. */
         if (v != NULL || access(path, F_OK) == 0) {
             char aside[600];
-            snprintf(aside, sizeof(aside), "%s.corrupt", path);
+            (void)snprintf(aside, sizeof(aside), "%s.corrupt", path);
             (void)rename(path, aside);
         }
         json_decref(v);
@@ -61,16 +61,16 @@ json_t *dv_state_get(struct dv_state *st, enum dv_coll c)
     return v;
 }
 
-void dv_state_touch(struct dv_state *st, enum dv_coll c)
+void nw_dv_state_touch(struct nw_dv_state *st, enum nw_dv_coll c)
 {
     st->dirty[c] = true;
 }
 
-nw_err dv_write_file(const char *dir, const char *name, const void *p, size_t n, int mode)
+nw_err nw_dv_write_file(const char *dir, const char *name, const void *p, size_t n, int mode)
 {
     char path[512], tmp[600];
-    snprintf(path, sizeof(path), "%s/%s", dir, name);
-    snprintf(tmp, sizeof(tmp), "%s.tmp.%ld", path, (long)getpid());
+    (void)snprintf(path, sizeof(path), "%s/%s", dir, name);
+    (void)snprintf(tmp, sizeof(tmp), "%s.tmp.%ld", path, (long)getpid());
     int fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, mode);
     if (fd < 0)
         return NW_ERR_IO;
@@ -103,19 +103,19 @@ nw_err dv_write_file(const char *dir, const char *name, const void *p, size_t n,
     return NW_OK;
 }
 
-nw_err dv_state_commit(struct dv_state *st)
+nw_err nw_dv_state_commit(struct nw_dv_state *st)
 {
-    for (int c = 0; c < DV_NCOLL; c++) {
+    for (int c = 0; c < NW_DV_NCOLL; c++) {
         if (!st->dirty[c] || st->coll[c] == NULL)
             continue;
         /* The text holds key material and secrets: a secret buffer, wiped on clear. */
         struct nw_buf b;
-        nw_buf_init(&b, 64u * 1024 * 1024, true);
+        nw_buf_init(&b, (size_t)64 * 1024 * 1024, true);
         size_t n = json_dumpb(st->coll[c], NULL, 0, JSON_INDENT(1) | JSON_SORT_KEYS);
         nw_err err = nw_buf_reserve(&b, n + 1);
         if (err == NW_OK) {
             b.len = json_dumpb(st->coll[c], (char *)b.ptr, n, JSON_INDENT(1) | JSON_SORT_KEYS);
-            err = dv_write_file(st->cfg->state_dir, coll_file[c], b.ptr, b.len, 0600);
+            err = nw_dv_write_file(st->cfg->state_dir, coll_file[c], b.ptr, b.len, 0600);
         }
         nw_buf_clear(&b);
         if (err != NW_OK)
@@ -125,9 +125,9 @@ nw_err dv_state_commit(struct dv_state *st)
     return NW_OK;
 }
 
-void dv_state_close(struct dv_state *st)
+void nw_dv_state_close(struct nw_dv_state *st)
 {
-    for (int c = 0; c < DV_NCOLL; c++) {
+    for (int c = 0; c < NW_DV_NCOLL; c++) {
         json_decref(st->coll[c]);
         st->coll[c] = NULL;
     }

@@ -46,7 +46,7 @@ static nw_err make_cert(X509 **out,
     *out = NULL;
     if (x == NULL)
         return NW_ERR_NOMEM;
-    NW_CHECK(dv_random(serial, sizeof(serial)));
+    NW_CHECK(nw_dv_random(serial, sizeof(serial)));
     serial[0] &= 0x7f;
     err = NW_ERR_CRYPTO;
     bn = BN_bin2bn(serial, sizeof(serial), NULL);
@@ -109,13 +109,13 @@ out:
 }
 
 /* Load DIR/ca.pem and DIR/ca-key.pem, or make and store them. */
-static nw_err load_or_make_ca(const struct dv_config *cfg, X509 **ca, EVP_PKEY **ca_key)
+static nw_err load_or_make_ca(const struct nw_dv_config *cfg, X509 **ca, EVP_PKEY **ca_key)
 {
     char cpath[512], kpath[512];
     nw_err err = NW_OK;
     struct nw_buf b;
-    snprintf(cpath, sizeof(cpath), "%s/ca.pem", cfg->state_dir);
-    snprintf(kpath, sizeof(kpath), "%s/ca-key.pem", cfg->state_dir);
+    (void)snprintf(cpath, sizeof(cpath), "%s/ca.pem", cfg->state_dir);
+    (void)snprintf(kpath, sizeof(kpath), "%s/ca-key.pem", cfg->state_dir);
     *ca = NULL;
     *ca_key = NULL;
     FILE *fc = fopen(cpath, "r");
@@ -125,9 +125,9 @@ static nw_err load_or_make_ca(const struct dv_config *cfg, X509 **ca, EVP_PKEY *
         *ca_key = PEM_read_PrivateKey(fk, NULL, NULL, NULL);
     }
     if (fc != NULL)
-        fclose(fc);
+        (void)fclose(fc);
     if (fk != NULL)
-        fclose(fk);
+        (void)fclose(fk);
     if (*ca != NULL && *ca_key != NULL && X509_check_private_key(*ca, *ca_key) == 1 &&
         X509_cmp_current_time(X509_get0_notAfter(*ca)) > 0)
         return NW_OK;
@@ -138,15 +138,15 @@ static nw_err load_or_make_ca(const struct dv_config *cfg, X509 **ca, EVP_PKEY *
     if (*ca_key == NULL)
         return NW_ERR_CRYPTO;
     NW_CHECK(make_cert(ca, *ca_key, NULL, *ca_key, "nw-devaws development CA", 3650, NULL));
-    nw_buf_init(&b, 64 * 1024, true);
+    nw_buf_init(&b, (size_t)64 * 1024, true);
     err = pem_out(&b, NULL, *ca_key);
     if (err == NW_OK)
-        err = dv_write_file(cfg->state_dir, "ca-key.pem", b.ptr, b.len, 0600);
+        err = nw_dv_write_file(cfg->state_dir, "ca-key.pem", b.ptr, b.len, 0600);
     nw_buf_clear(&b);
     if (err == NW_OK)
         err = pem_out(&b, *ca, NULL);
     if (err == NW_OK)
-        err = dv_write_file(cfg->state_dir, "ca.pem", b.ptr, b.len, 0644);
+        err = nw_dv_write_file(cfg->state_dir, "ca.pem", b.ptr, b.len, 0644);
     nw_buf_clear(&b);
 out:
     if (err != NW_OK) {
@@ -158,7 +158,8 @@ out:
     return err;
 }
 
-nw_err dv_tls_setup(const struct dv_config *cfg, struct nw_buf *cert_pem, struct nw_buf *key_pem)
+nw_err
+nw_dv_tls_setup(const struct nw_dv_config *cfg, struct nw_buf *cert_pem, struct nw_buf *key_pem)
 {
     nw_err err;
     X509 *ca = NULL, *srv = NULL;
@@ -169,14 +170,14 @@ nw_err dv_tls_setup(const struct dv_config *cfg, struct nw_buf *cert_pem, struct
     key = EVP_EC_gen("P-256");
     if (key == NULL)
         goto out;
-    snprintf(san, sizeof(san),
-             "DNS:kms.%s.amazonaws.com,DNS:secretsmanager.%s.amazonaws.com,DNS:localhost,"
-             "IP:127.0.0.1,IP:::1",
-             cfg->region, cfg->region);
+    (void)snprintf(san, sizeof(san),
+                   "DNS:kms.%s.amazonaws.com,DNS:secretsmanager.%s.amazonaws.com,DNS:localhost,"
+                   "IP:127.0.0.1,IP:::1",
+                   cfg->region, cfg->region);
     NW_CHECK(make_cert(&srv, key, ca, ca_key, "localhost", 30, san));
     NW_CHECK(pem_out(cert_pem, srv, NULL));
     NW_CHECK(pem_out(key_pem, NULL, key));
-    NW_CHECK(dv_write_file(cfg->state_dir, "server.pem", cert_pem->ptr, cert_pem->len, 0644));
+    NW_CHECK(nw_dv_write_file(cfg->state_dir, "server.pem", cert_pem->ptr, cert_pem->len, 0644));
 out:
     X509_free(ca);
     X509_free(srv);

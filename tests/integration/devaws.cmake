@@ -12,7 +12,7 @@ if(TARGET nw-devaws)
         set_tests_properties(integration.devaws_boto3 PROPERTIES LABELS integration TIMEOUT 180)
         add_test(NAME integration.devaws_models
             COMMAND ${NW_DEVAWS_PYTHON} ${CMAKE_CURRENT_LIST_DIR}/devaws_models.py
-                    $<TARGET_FILE:nw-devaws> ${NW_TESTDATA_DIR}/aws-models)
+                    $<TARGET_FILE:nw-devaws> ${NW_TESTDATA_DIR}/aws-models $<TARGET_FILE:nw>)
         set_tests_properties(integration.devaws_models PROPERTIES LABELS integration TIMEOUT 180
             SKIP_RETURN_CODE 77)
     else()

@@ -396,6 +396,75 @@ def t_signatures():
     check(st == 200, "secretsmanager raw call: %s" % b)
 
 
+def t_hostile_requests():
+    """Malformed and oversized requests get clear errors and leave the server serving."""
+    import http.client
+    host, port = E.api_hostport()
+
+    def send(method, body=b"", headers=None):
+        c = http.client.HTTPSConnection(host, port, context=E.ssl_context(), timeout=30)
+        c.request(method, "/", body=body, headers=headers or {})
+        r = c.getresponse()
+        data = r.read()
+        c.close()
+        return r.status, (json.loads(data) if data else {})
+    st, b = send("GET")
+    check(st == 404 and b.get("__type") == "UnknownOperationException", "GET /: %s %s" % (st, b))
+    st, b = send("POST", b"{}", {"X-Amz-Target": "Nope.Op"})
+    check(st == 400 and b.get("__type") == "UnknownOperationException", "bad target: %s" % b)
+    st, b = send("POST", b"{}", {"X-Amz-Target": "TrentService.Encrypt",
+                                 "Authorization": "AWS4-HMAC-SHA256 garbage"})
+    check(b.get("__type") == "IncompleteSignatureException", "garbage auth: %s" % b)
+    st, b = send("POST", b"x" * (1024 * 1024 + 10), {"X-Amz-Target": "TrentService.Encrypt"})
+    check(st == 413, "oversized body answered %d" % st)
+    for body in (b"{", b"null", b"\xff\xfe", b'{"KeyId": "a", "KeyId": "b"}'):
+        st, _, b = raw_call(E, "kms", "DescribeKey", body)
+        check(st == 400 and b.get("__type") == "SerializationException", "body %r: %s" % (body, b))
+    st, _, b = raw_call(E, "kms", "NoSuchOperation", {})
+    check(st == 400 and b.get("__type") == "UnknownOperationException", "unknown op: %s" % b)
+    st, _, b = raw_call(E, "secretsmanager", "CreateSecret",
+                        {"Name": "x", "SecretString": "a", "SecretBinary": "YQ=="})
+    check(b.get("__type") == "InvalidParameterException" and "Message" in b, "both values: %s" % b)
+    st, _, _ = imds(E, "PUT", "/latest/api/token", {"X-aws-ec2-metadata-token-ttl-seconds": "60",
+                                                    "X-Forwarded-For": "10.0.0.1"})
+    check(st == 403, "proxied token request answered %d" % st)
+    client("kms").describe_key(KeyId=S["key"])  # still serving
+
+
+def t_concurrency():
+    """Parallel clients on both services: the state lock keeps every write."""
+    import threading
+    sm = client("secretsmanager")
+    sm.create_secret(Name="nw/race", SecretString="0")
+    errors, tokens = [], []
+
+    def worker(n):
+        try:
+            kms, smc = client("kms"), client("secretsmanager")
+            for i in range(8):
+                ctx = {"w": str(n), "i": str(i)}
+                blob = kms.encrypt(KeyId=S["key"], Plaintext=b"%d" % i,
+                                   EncryptionContext=ctx)["CiphertextBlob"]
+                check(kms.decrypt(CiphertextBlob=blob, EncryptionContext=ctx)["Plaintext"] ==
+                      b"%d" % i, "parallel round trip")
+                tokens.append(smc.put_secret_value(SecretId="nw/race",
+                                                   SecretString="%d-%d" % (n, i))["VersionId"])
+        except Exception as e:  # noqa: BLE001
+            errors.append(e)
+    threads = [threading.Thread(target=worker, args=(n,)) for n in range(6)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join(60)
+    check(not errors, "worker errors: %s" % errors[:2])
+    check(len(tokens) == 48 and len(set(tokens)) == 48, "versions: %d" % len(set(tokens)))
+    stages = sm.describe_secret(SecretId="nw/race")["VersionIdsToStages"]
+    labels = sorted(l for v in stages.values() for l in v)
+    check(labels == ["AWSCURRENT", "AWSPREVIOUS"], "labels after the race: %s" % labels)
+    for vid in tokens[:5]:
+        sm.get_secret_value(SecretId="nw/race", VersionId=vid)
+
+
 def t_unix_listener():
     """A second emulator on unix: sockets serves HTTPS and IMDS there."""
     u = Emulator(E.binary, extra=["--listen", "unix:%s/api.sock" % "{D}",
@@ -536,6 +605,8 @@ def main():
             ("imds v2 tokens and credentials", t_imds),
             ("imds botocore fetch and rotation", t_imds_botocore_rotation),
             ("sigv4 failures", t_signatures),
+            ("hostile requests", t_hostile_requests),
+            ("parallel clients", t_concurrency),
             ("unix: listeners", t_unix_listener),
             ("restart keeps state", t_restart_keeps_state),
             ("client configured by DIR/env alone", t_env_only_client),

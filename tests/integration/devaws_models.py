@@ -10,7 +10,11 @@ place), so the emulator cannot drift from AWS while agreeing with our own client
   - error answers name a shape the model lists for that operation (or a common error), and
     carry the message member the way that shape spells it.
 
-usage: devaws_models.py PATH/TO/nw-devaws MODELS_DIR      (exit 77 = skipped: no models)
+  - the requests our own client library (libnwaws, through the nw CLI) sends, recorded by the
+    emulator (--record), validate against the input shapes, and the answers it got against the
+    output shapes: both sides of our client <-> emulator pair are held to AWS's models.
+
+usage: devaws_models.py PATH/TO/nw-devaws MODELS_DIR [PATH/TO/nw]   (exit 77 = skipped)
 """
 import base64
 import binascii
@@ -28,9 +32,10 @@ COMMON_ERRORS = {"ValidationException", "SerializationException", "AccessDeniedE
                  "UnknownOperationException"}
 
 MODELS = {}
-CHECKED = {"input": set(), "output": set(), "error": set()}
+CHECKED = {"input": set(), "output": set(), "error": set(), "client": set()}
 E = None
 S = {}
+NW = None
 
 
 def load_models(root):
@@ -301,11 +306,72 @@ def t_wrong_types():
     check(st == 400 and b.get("__type") == "ValidationException", "plaintext too long: %s" % b)
 
 
+def t_client_requests():
+    """Record what libnwaws (via the nw CLI) sends and gets, and validate both sides."""
+    import subprocess
+    if not NW:
+        print("     (skip: no nw binary given)")
+        return
+    u = Emulator(E.binary)
+    rec = os.path.join(u.state, "record.jsonl")
+    u.extra = ["--record", rec]
+    try:
+        u.start()
+        env = dict(os.environ)
+        env.update(u.env)
+
+        def nw(*args, stdin=b""):
+            r = subprocess.run([NW] + list(args), input=stdin, capture_output=True, env=env,
+                               timeout=30)
+            check(r.returncode == 0, "nw %s: %s" % (" ".join(args), r.stderr))
+            return r.stdout
+        k = json.loads(nw("kms", "create-key", "--description", "client"))["KeyMetadata"]["KeyId"]
+        nw("kms", "describe-key", "--key-id", k)
+        nw("kms", "create-alias", "--alias-name", "alias/client", "--key-id", k)
+        pol = nw("kms", "get-key-policy", "--key-id", k)
+        path = os.path.join(u.state, "p.json")
+        with open(path, "wb") as f:
+            f.write(pol)
+        nw("kms", "put-key-policy", "--key-id", k, "--policy", path)
+        blob = nw("kms", "encrypt", "--key-id", "alias/client", "--context", "a=b",
+                  stdin=b"client plaintext")
+        nw("kms", "decrypt", "--context", "a=b", stdin=blob)
+        nw("secrets", "create", "--name", "client/s", "--value-stdin", stdin=b"v1")
+        nw("secrets", "put", "--name", "client/s", "--value-stdin", stdin=b"v2")
+        nw("secrets", "get", "--name", "client/s")
+        nw("secrets", "get", "--name", "client/s", "--version-stage", "AWSPREVIOUS")
+        u.stop()
+        ops = set()
+        with open(rec) as f:
+            for line in f:
+                x = json.loads(line)
+                prefix, op = x["target"].split(".", 1)
+                svc = "kms" if prefix == "TrentService" else "secretsmanager"
+                m = op_model(svc, op)
+                validate(svc, m["input"]["shape"], x["request"], "client %s request" % op,
+                         "client")
+                if x["status"] == 200 and "output" in m:
+                    validate(svc, m["output"]["shape"], x["response"],
+                             "client %s response" % op, "output")
+                elif x["status"] == 200:
+                    check(x["response"] in ({}, None), "%s: body without output shape" % op)
+                else:
+                    check_error(svc, op, x["status"], x["response"])
+                ops.add(op)
+        want = {"CreateKey", "DescribeKey", "CreateAlias", "GetKeyPolicy", "PutKeyPolicy",
+                "Encrypt", "Decrypt", "CreateSecret", "PutSecretValue", "GetSecretValue"}
+        check(want <= ops, "not recorded: %s" % sorted(want - ops))
+    finally:
+        u.cleanup()
+
+
 def main():
     global E
-    if len(sys.argv) != 3:
+    global NW
+    if len(sys.argv) not in (3, 4):
         print(__doc__)
         return 2
+    NW = sys.argv[3] if len(sys.argv) == 4 else None
     models = sys.argv[2]
     if os.environ.get("NW_TESTDATA"):  # the same override nwtest.h honours
         models = os.path.join(os.environ["NW_TESTDATA"], "aws-models")
@@ -324,11 +390,12 @@ def main():
             ("secretsmanager errors", t_sm_errors),
             ("secretsmanager required inputs", t_sm_required),
             ("wrong JSON types refused", t_wrong_types),
+            ("libnwaws client requests and answers", t_client_requests),
         ])
         E.stop()
     finally:
         E.cleanup()
-    for kind in ("input", "output", "error"):
+    for kind in ("input", "output", "error", "client"):
         print("%s shapes checked (%d): %s" % (kind, len(CHECKED[kind]),
                                                " ".join(sorted(CHECKED[kind]))))
     print("%d failed" % failed)
