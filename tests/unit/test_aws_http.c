@@ -12,6 +12,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
+#include <sys/socket.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -566,6 +567,26 @@ static void test_caps_and_timeouts(void **state)
     server_stop(&sv);
 }
 
+/* Accept one connection on *arg (a non-blocking listener), answer with bytes that are not TLS. */
+static void *garbage_server(void *arg)
+{
+    int lfd = *(int *)arg;
+    int fd = -1;
+    for (int i = 0; i < 2000 && fd < 0; i++) { /* up to 20 s */
+        fd = accept(lfd, NULL, NULL);
+        if (fd < 0)
+            usleep(10000);
+    }
+    if (fd >= 0) {
+        static const char junk[] = "HTTP/1.1 400 Bad Request\r\nContent-Length: 0\r\n\r\n";
+        if (write(fd, junk, sizeof(junk) - 1) < 0)
+            perror("garbage_server");
+        usleep(200000);
+        close(fd);
+    }
+    return NULL;
+}
+
 /* unix: transport, and the own-socket path that vsock uses, exercised on loopback tcp. */
 static void test_transports(void **state)
 {
@@ -596,11 +617,7 @@ static void test_transports(void **state)
     nw_http_response_init(&resp);
     script(ok, 1);
     struct nw_http_header hd[] = {{"X-Amz-Target", "x"}};
-    struct nw_http_request rq = {"POST", "https://kms.nowhere.invalid:8443/", hd, 1,
-                                 nw_cur_str("{}")};
-    /* https to a plain-HTTP server: the socket is ours, TLS then fails (no DNS was needed). */
-    assert_int_equal(nw_http_perform(h, &resp, &rq, NULL), NW_ERR_HTTP_TLS);
-    rq.url = "http://kms.nowhere.invalid/";
+    struct nw_http_request rq = {"POST", "http://kms.nowhere.invalid/", hd, 1, nw_cur_str("{}")};
     assert_int_equal(nw_http_perform(h, &resp, &rq, NULL), NW_OK);
     assert_int_equal(resp.status, 200);
     assert_string_equal(S.last_host, "kms.nowhere.invalid");
@@ -616,6 +633,30 @@ static void test_transports(void **state)
     nw_kms_result_clear(&r);
     nw_aws_creds_provider_free(p);
     server_stop(&sv);
+
+    /* https through our own socket to a peer that answers with non-TLS bytes: the socket is
+     * ours (no DNS for the made-up name), then the handshake fails. */
+    struct nw_addr la;
+    int lfd = -1;
+    assert_int_equal(nw_addr_parse(&la, "tcp:127.0.0.1:0"), NW_OK);
+    assert_int_equal(nw_net_listen(&la, 4, &lfd), NW_OK);
+    struct sockaddr_storage lss;
+    socklen_t lsl = sizeof(lss);
+    assert_int_equal(getsockname(lfd, (struct sockaddr *)&lss, &lsl), 0);
+    char laddr[NW_ADDR_TEXT_MAX];
+    nw_sockaddr_format(laddr, &lss, lsl);
+    pthread_t th;
+    assert_int_equal(pthread_create(&th, NULL, garbage_server, &lfd), 0);
+    struct nw_http_opts go = {.connect_to = laddr, .own_socket = true, .timeout_ms = 20000};
+    assert_int_equal(nw_http_new(&h, &go), NW_OK);
+    nw_http_response_init(&resp);
+    struct nw_http_request tq = {"POST", "https://kms.nowhere.invalid:8443/", hd, 1,
+                                 nw_cur_str("{}")};
+    assert_int_equal(nw_http_perform(h, &resp, &tq, NULL), NW_ERR_HTTP_TLS);
+    nw_http_response_clear(&resp);
+    nw_http_free(h);
+    pthread_join(th, NULL);
+    close(lfd);
 
     struct nw_http_opts bo = {.connect_to = "tcp:no-port"};
     assert_int_equal(nw_http_new(&h, &bo), NW_ERR_ADDR_SYNTAX);
