@@ -8,6 +8,8 @@
 #include <string.h>
 #include <unistd.h>
 
+#include <nw/mem.h>
+
 #include "cli.h"
 
 int nw_cli_fail(const char *code, const char *msg)
@@ -18,7 +20,7 @@ int nw_cli_fail(const char *code, const char *msg)
         fprintf(stderr, "%s\n", text);
     else
         fprintf(stderr, "{\"error\":{\"code\":\"internal\",\"message\":\"out of memory\"}}\n");
-    free(text);
+    nw_wiping_free(text); /* json_dumps allocates with the hooked allocator */
     json_decref(o);
     return NW_CLI_EXIT_ERR;
 }
