@@ -124,18 +124,28 @@ static size_t find_type(const struct td *td, const char *name, size_t len)
  * type (kind/width set), 0 for a non-atomic name, -1 for an atomic pattern with an invalid width
  * ("uint7", "bytes33", "int08").
  */
+static bool all_digits(const char *s, size_t n)
+{
+    for (size_t i = 0; i < n; i++) {
+        if (s[i] < '0' || s[i] > '9')
+            return false;
+    }
+    return n > 0;
+}
+
 static int atomic_kind(const char *s, size_t n, enum kind *kind, unsigned *width)
 {
     unsigned long long w = 0;
-    if (n > 4 && memcmp(s, "uint", 4) == 0 && s[4] >= '0' && s[4] <= '9') {
+    /* the patterns of ethers: ^(u?)int(\d+)$ and ^bytes(\d+)$, then the width is checked */
+    if (n > 4 && memcmp(s, "uint", 4) == 0 && all_digits(s + 4, n - 4)) {
         if (!parse_small_dec(s + 4, n - 4, &w) || w == 0 || w > 256 || w % 8 != 0)
             return -1;
         *kind = K_UINT;
-    } else if (n > 3 && memcmp(s, "int", 3) == 0 && s[3] >= '0' && s[3] <= '9') {
+    } else if (n > 3 && memcmp(s, "int", 3) == 0 && all_digits(s + 3, n - 3)) {
         if (!parse_small_dec(s + 3, n - 3, &w) || w == 0 || w > 256 || w % 8 != 0)
             return -1;
         *kind = K_INT;
-    } else if (n > 5 && memcmp(s, "bytes", 5) == 0 && s[5] >= '0' && s[5] <= '9') {
+    } else if (n > 5 && memcmp(s, "bytes", 5) == 0 && all_digits(s + 5, n - 5)) {
         if (!parse_small_dec(s + 5, n - 5, &w) || w == 0 || w > 32)
             return -1;
         *kind = K_BYTESN;
