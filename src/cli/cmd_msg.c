@@ -15,8 +15,8 @@
 #include <stdio.h>
 #include <string.h>
 
+#include <nw/ethaddr.h>
 #include <nw/hex.h>
-#include <nw/keccak.h>
 #include <nw/mem.h>
 #include <nw/msg.h>
 #include <nw/sign.h>
@@ -36,36 +36,13 @@ struct result {
     uint8_t addr[20];
 };
 
-/*
- * EIP-55 mixed-case checksum address (ERC-55). TODO: replace with the shared formatter of
- * <nw/ethaddr.h> (branch core-tx) once it is merged.
- */
-static void eip55(char out[43], const uint8_t addr20[20])
-{
-    char lower[41];
-    uint8_t h[32];
-    if (nw_hex_encode(lower, sizeof(lower), addr20, 20, false) != NW_OK) {
-        out[0] = '\0';
-        return;
-    }
-    nw_keccak256(h, lower, 40);
-    out[0] = '0';
-    out[1] = 'x';
-    for (size_t i = 0; i < 40; i++) {
-        unsigned nib = (i % 2 == 0) ? (h[i / 2] >> 4) : (h[i / 2] & 15u);
-        char c = lower[i];
-        out[2 + i] = (c >= 'a' && c <= 'f' && nib >= 8) ? (char)(c - 32) : c;
-    }
-    out[42] = '\0';
-}
-
 static void print_result(const struct result *r)
 {
-    char sig[2 * 65 + 3], hash[2 * 32 + 3], addr[43];
+    char sig[2 * 65 + 3], hash[2 * 32 + 3], addr[NW_ETHADDR_TEXT_LEN];
     if (nw_hex_encode(sig, sizeof(sig), r->sig, 65, true) != NW_OK ||
         nw_hex_encode(hash, sizeof(hash), r->hash, 32, true) != NW_OK)
         return;
-    eip55(addr, r->addr);
+    nw_ethaddr_format(addr, r->addr);
     fprintf(stdout, "{\"signature\":\"%s\",\"address\":\"%s\",\"hash\":\"%s\"}\n", sig, addr, hash);
 }
 

@@ -19,6 +19,7 @@
 #include <jansson.h>
 #include <stdlib.h>
 
+#include <nw/ethaddr.h>
 #include <nw/hex.h>
 #include <nw/keccak.h>
 #include <nw/mem.h>
@@ -501,24 +502,6 @@ static nw_err enc_int(const struct ftype *t, const json_t *v, uint8_t out[32])
     return NW_OK;
 }
 
-/* EIP-55: a hex letter is upper case when the matching nibble of keccak(lower hex) is >= 8. */
-static bool eip55_ok(const char *hex40)
-{
-    char lower[40];
-    uint8_t h[32];
-    for (size_t i = 0; i < 40; i++)
-        lower[i] = (hex40[i] >= 'A' && hex40[i] <= 'F') ? (char)(hex40[i] + 32) : hex40[i];
-    nw_keccak256(h, lower, 40);
-    for (size_t i = 0; i < 40; i++) {
-        unsigned nib = (i % 2 == 0) ? (h[i / 2] >> 4) : (h[i / 2] & 15u);
-        bool upper = hex40[i] >= 'A' && hex40[i] <= 'F';
-        bool lowerc = hex40[i] >= 'a' && hex40[i] <= 'f';
-        if ((upper && nib < 8) || (lowerc && nib >= 8))
-            return false;
-    }
-    return true;
-}
-
 static nw_err enc_address(const json_t *v, uint8_t out[32])
 {
     NW_ENSURE(json_is_string(v), NW_ERR_EIP712_VALUE_TYPE);
@@ -535,11 +518,16 @@ static nw_err enc_address(const json_t *v, uint8_t out[32])
         up = up || (s[i] >= 'A' && s[i] <= 'F');
         lo = lo || (s[i] >= 'a' && s[i] <= 'f');
     }
-    NW_ENSURE(!(up && lo) || eip55_ok(s), NW_ERR_EIP712_CHECKSUM);
     memset(out, 0, 12);
-    return nw_hex_decode_fixed(out + 12, 20, nw_cur_of(s, 40), false) == NW_OK
-               ? NW_OK
-               : NW_ERR_EIP712_ADDRESS;
+    NW_ENSURE(nw_hex_decode_fixed(out + 12, 20, nw_cur_of(s, 40), false) == NW_OK,
+              NW_ERR_EIP712_ADDRESS);
+    if (up && lo) {
+        /* mixed case must be the EIP-55 form (ethers getAddress) */
+        char c55[NW_ETHADDR_TEXT_LEN];
+        nw_ethaddr_format(c55, out + 12);
+        NW_ENSURE(memcmp(c55 + 2, s, 40) == 0, NW_ERR_EIP712_CHECKSUM);
+    }
+    return NW_OK;
 }
 
 /* 0x-hex text of even length (ethers getBytes); *nbytes set. */

@@ -8,10 +8,11 @@
 // outputs; `nw` signs the same cases in batch (--jsonl) and every field must be byte-identical.
 // Signed transactions are also fed back to `nw decode-tx` (sender and hash must round-trip).
 //
-// Usage: node run.mjs --nw PATH [--count N] [--seed S] [--only tx,msg,typed] [--verbose]
+// Usage: node run.mjs --nw PATH [--count N] [--seed S] [--only tx,msg,typed] [--dump FILE]
+//   --dump FILE writes every generated case (input and ethers' expected output) as JSON lines.
 // Exit: 0 all equal; 1 a mismatch (the case and both outputs are printed); 2 usage/setup.
 import { spawnSync } from "node:child_process";
-import { existsSync } from "node:fs";
+import { appendFileSync, existsSync, writeFileSync } from "node:fs";
 import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
 
@@ -25,7 +26,7 @@ const ethers = await import("ethers");
 const { Wallet, Transaction, TypedDataEncoder, hashMessage, getAddress, keccak256, hexlify } = ethers;
 
 // ---- arguments -----------------------------------------------------------------------------
-const args = { count: 2000, seed: null, nw: null, only: "tx,msg,typed", verbose: false };
+const args = { count: 2000, seed: null, nw: null, only: "tx,msg,typed", dump: null };
 for (let i = 2; i < process.argv.length; i++) {
     const a = process.argv[i];
     const next = () => {
@@ -36,11 +37,11 @@ for (let i = 2; i < process.argv.length; i++) {
     else if (a === "--count") args.count = Number(next());
     else if (a === "--seed") args.seed = Number(next());
     else if (a === "--only") args.only = next();
-    else if (a === "--verbose") args.verbose = true;
+    else if (a === "--dump") args.dump = next();
     else usage();
 }
 function usage() {
-    console.error("usage: node run.mjs --nw PATH [--count N] [--seed S] [--only tx,msg,typed] [--verbose]");
+    console.error("usage: node run.mjs --nw PATH [--count N] [--seed S] [--only tx,msg,typed] [--dump FILE]");
     process.exit(2);
 }
 if (!args.nw || !Number.isInteger(args.count) || args.count < 1) usage();
@@ -456,6 +457,7 @@ function hasCommand(cmd) {
 }
 let failures = 0;
 function compare(label, cases, argv, fields) {
+    if (args.dump) appendFileSync(args.dump, cases.map((c) => JSON.stringify({ kind: label, ...c }) + "\n").join(""));
     const r = runNw(argv, cases.map((c) => JSON.stringify(c.input)));
     const out = r.stdout.split("\n").filter((l) => l.length > 0);
     if (out.length !== cases.length) {
@@ -499,8 +501,8 @@ function decodeRoundTrip(cases) {
         return;
     }
     let bad = 0;
-    const r = runNw(["decode-tx", "--jsonl"], cases.map((c) => JSON.stringify({ raw: c.expected.transaction_signed })));
-    const out = r.stdout.split("\n").filter((l) => l.length > 0);
+    // decode-tx takes one raw transaction per run (0x-hex on stdin)
+    const out = cases.map((c) => runNw(["decode-tx"], [c.expected.transaction_signed]).stdout.trim());
     for (let i = 0; i < cases.length; i++) {
         let got = {};
         try {
@@ -531,6 +533,7 @@ const total = [...parts].reduce((s, p) => s + (share[p] || 0), 0);
 const counts = {};
 for (const p of parts) counts[p] = Math.max(1, Math.ceil((args.count * share[p]) / total));
 const t0 = Date.now();
+if (args.dump) writeFileSync(args.dump, "");
 if (parts.has("tx")) {
     if (!hasCommand("sign-tx")) {
         console.log("differential: SKIPPED transactions: this nw has no sign-tx command (branch core-tx not merged)");

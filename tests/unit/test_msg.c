@@ -7,6 +7,7 @@
 #include <stdio.h>
 #include <string.h>
 
+#include <nw/ethaddr.h>
 #include <nw/hex.h>
 #include <nw/keccak.h>
 #include <nw/mem.h>
@@ -31,23 +32,6 @@ static int teardown(void **state)
     return 0;
 }
 
-/* Test-only EIP-55 formatter (ERC-55), to compare addresses byte for byte. */
-static void eip55(char out[43], const uint8_t addr20[20])
-{
-    char lower[41];
-    uint8_t h[32];
-    assert_int_equal(nw_hex_encode(lower, sizeof(lower), addr20, 20, false), NW_OK);
-    nw_keccak256(h, lower, 40);
-    out[0] = '0';
-    out[1] = 'x';
-    for (size_t i = 0; i < 40; i++) {
-        unsigned nib = (i % 2 == 0) ? (h[i / 2] >> 4) : (h[i / 2] & 15u);
-        char c = lower[i];
-        out[2 + i] = (c >= 'a' && c <= 'f' && nib >= 8) ? (char)(c - 32) : c;
-    }
-    out[42] = '\0';
-}
-
 static void load_key(struct nw_seckey *key, const char *hex)
 {
     assert_int_equal(nw_seckey_parse(ctx, key, nw_cur_str(hex)), NW_OK);
@@ -59,9 +43,9 @@ static void check_vector(const json_t *exp,
                          const struct nw_seckey *key)
 {
     uint8_t addr[20];
-    char a55[43];
+    char a55[NW_ETHADDR_TEXT_LEN];
     assert_int_equal(nw_address_from_seckey(ctx, addr, key), NW_OK);
-    eip55(a55, addr);
+    nw_ethaddr_format(a55, addr);
     assert_string_equal(nwt_hex(sig, 65), json_string_value(json_object_get(exp, "signature")));
     assert_string_equal(nwt_hex(hash, 32), json_string_value(json_object_get(exp, "hash")));
     assert_string_equal(a55, json_string_value(json_object_get(exp, "address")));
