@@ -13,13 +13,13 @@
 #include <nw/sign.h>
 
 /* Largest typed-data JSON text nw_eip712_hash accepts (the enclave's frame limit). */
-#define NW_EIP712_MAX_JSON_BYTES (1024u * 1024u)
+#define NW_EIP712_MAX_JSON_BYTES ((size_t)1024 * 1024)
 /* Most struct types in `types` (EIP712Domain included). */
 #define NW_EIP712_MAX_TYPES 256u
 /* Most nesting of structs and array dimensions below the primary type. */
 #define NW_EIP712_MAX_DEPTH 64u
 /* Longest encodeType string of one struct type (its own definition plus its dependencies). */
-#define NW_EIP712_MAX_ENCODED_TYPE 65536u
+#define NW_EIP712_MAX_ENCODED_TYPE ((size_t)65536)
 
 /*
  * EIP-191 version 0x45 ("personal_sign") hash of a message:

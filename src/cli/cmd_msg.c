@@ -25,10 +25,10 @@
 
 #define MAX_KEY_FILE  4096
 #define MAX_INPUT     NW_EIP712_MAX_JSON_BYTES
-#define MAX_JSONL     (256u * 1024u * 1024u)
-#define MAX_HEX_INPUT (2u * NW_EIP712_MAX_JSON_BYTES + 4u)
+#define MAX_JSONL     ((size_t)256 * 1024 * 1024)
+#define MAX_HEX_INPUT (2 * NW_EIP712_MAX_JSON_BYTES + 4)
 
-enum mode { MODE_TEXT, MODE_HEX, MODE_TYPED };
+enum mode { NW_MSG_TEXT, NW_MSG_HEX, NW_MSG_TYPED };
 
 struct result {
     uint8_t sig[65];
@@ -43,7 +43,8 @@ static void print_result(const struct result *r)
         nw_hex_encode(hash, sizeof(hash), r->hash, 32, true) != NW_OK)
         return;
     nw_ethaddr_format(addr, r->addr);
-    fprintf(stdout, "{\"signature\":\"%s\",\"address\":\"%s\",\"hash\":\"%s\"}\n", sig, addr, hash);
+    (void)fprintf(stdout, "{\"signature\":\"%s\",\"address\":\"%s\",\"hash\":\"%s\"}\n", sig, addr,
+                  hash);
 }
 
 /* Strip surrounding ASCII whitespace (a trailing newline from `echo`). */
@@ -75,9 +76,9 @@ static nw_err sign_one(const struct nw_secp *ctx,
     memset(diag, 0, sizeof(*diag));
 
     NW_CHECK(nw_address_from_seckey(ctx, r->addr, key));
-    if (mode == MODE_TYPED) {
+    if (mode == NW_MSG_TYPED) {
         NW_CHECK(nw_eip712_sign(ctx, r->sig, r->hash, diag, in, key));
-    } else if (mode == MODE_HEX) {
+    } else if (mode == NW_MSG_HEX) {
         err = nw_hex_decode_buf(&bytes, trim(in), true);
         if (err == NW_ERR_BUF_FULL)
             err = NW_ERR_TOO_LARGE;
@@ -148,7 +149,7 @@ static int run_single(const struct opts *o, enum mode mode)
     memset(&key, 0, sizeof(key));
     memset(&diag, 0, sizeof(diag));
     nw_buf_init(&kb, MAX_KEY_FILE, true);
-    nw_buf_init(&in, mode == MODE_HEX ? MAX_HEX_INPUT : MAX_INPUT, false);
+    nw_buf_init(&in, mode == NW_MSG_HEX ? MAX_HEX_INPUT : MAX_INPUT, false);
     ctx = nw_secp_new();
     if (ctx == NULL) {
         rc = nw_cli_fail("internal", "cannot create the signing context");
@@ -193,8 +194,8 @@ static void print_line_error(nw_err err, const char *detail)
         (void)snprintf(msg, sizeof(msg), "%s", nw_err_str(err));
     json_t *o = json_pack("{s:{s:s,s:s}}", "error", "code", nw_err_code(err), "message", msg);
     char *text = o ? json_dumps(o, JSON_COMPACT) : NULL;
-    fprintf(stdout, "%s\n",
-            text ? text : "{\"error\":{\"code\":\"nomem\",\"message\":\"out of memory\"}}");
+    (void)fprintf(stdout, "%s\n",
+                  text ? text : "{\"error\":{\"code\":\"nomem\",\"message\":\"out of memory\"}}");
     nw_wiping_free(text);
     json_decref(o);
 }
@@ -239,14 +240,14 @@ static nw_err run_line(const struct nw_secp *ctx, bool typed, struct nw_cur line
         td_text = json_dumps(jt, JSON_COMPACT | JSON_ENCODE_ANY);
         NW_CHECK_COND(td_text != NULL, NW_ERR_NOMEM);
         td_len = strlen(td_text);
-        err = sign_one(ctx, &r, &diag, MODE_TYPED, nw_cur_of(td_text, td_len), &key);
+        err = sign_one(ctx, &r, &diag, NW_MSG_TYPED, nw_cur_of(td_text, td_len), &key);
     } else if (jm != NULL) {
         NW_CHECK_COND(json_is_string(jm), NW_ERR_INVALID_ARG);
-        err = sign_one(ctx, &r, &diag, MODE_TEXT,
+        err = sign_one(ctx, &r, &diag, NW_MSG_TEXT,
                        nw_cur_of(json_string_value(jm), json_string_length(jm)), &key);
     } else {
         NW_CHECK_COND(json_is_string(jh), NW_ERR_INVALID_ARG);
-        err = sign_one(ctx, &r, &diag, MODE_HEX,
+        err = sign_one(ctx, &r, &diag, NW_MSG_HEX,
                        nw_cur_of(json_string_value(jh), json_string_length(jh)), &key);
     }
     if (err == NW_OK)
@@ -289,7 +290,7 @@ static int run_jsonl(bool typed)
         if (run_line(ctx, typed, line) != NW_OK)
             rc = NW_CLI_EXIT_ERR;
     }
-    fflush(stdout);
+    (void)fflush(stdout);
 out:
     nw_buf_clear(&in);
     nw_secp_free(ctx);
@@ -300,28 +301,28 @@ static int cmd_sign_message(int argc, char **argv)
 {
     struct opts o;
     if (nw_cli_wants_help(argc, argv)) {
-        fprintf(stdout, "usage: %s\n", USAGE_MSG);
+        (void)fprintf(stdout, "usage: %s\n", USAGE_MSG);
         return NW_CLI_EXIT_OK;
     }
     if (parse_opts(argc, argv, &o, true, USAGE_MSG) != NW_CLI_EXIT_OK)
         return NW_CLI_EXIT_USAGE;
     if (o.jsonl)
         return run_jsonl(false);
-    return run_single(&o, o.hex ? MODE_HEX : MODE_TEXT);
+    return run_single(&o, o.hex ? NW_MSG_HEX : NW_MSG_TEXT);
 }
 
 static int cmd_sign_typed_data(int argc, char **argv)
 {
     struct opts o;
     if (nw_cli_wants_help(argc, argv)) {
-        fprintf(stdout, "usage: %s\n", USAGE_TYPED);
+        (void)fprintf(stdout, "usage: %s\n", USAGE_TYPED);
         return NW_CLI_EXIT_OK;
     }
     if (parse_opts(argc, argv, &o, false, USAGE_TYPED) != NW_CLI_EXIT_OK)
         return NW_CLI_EXIT_USAGE;
     if (o.jsonl)
         return run_jsonl(true);
-    return run_single(&o, MODE_TYPED);
+    return run_single(&o, NW_MSG_TYPED);
 }
 
 const struct nw_cli_cmd nw_cli_cmds_msg[] = {

@@ -28,12 +28,21 @@
 
 #define MAX_DIMS 16
 
-enum kind { K_UINT, K_INT, K_BOOL, K_ADDRESS, K_BYTESN, K_BYTES, K_STRING, K_STRUCT };
+enum kind {
+    NW_K_UINT,
+    NW_K_INT,
+    NW_K_BOOL,
+    NW_K_ADDRESS,
+    NW_K_BYTESN,
+    NW_K_BYTES,
+    NW_K_STRING,
+    NW_K_STRUCT
+};
 
 struct ftype {
     enum kind kind;
-    unsigned width; /* bits for K_UINT/K_INT, bytes for K_BYTESN */
-    size_t sidx;    /* K_STRUCT: index into td.types */
+    unsigned width; /* bits for NW_K_UINT/NW_K_INT, bytes for NW_K_BYTESN */
+    size_t sidx;    /* NW_K_STRUCT: index into td.types */
     size_t ndims;
     long long dims[MAX_DIMS]; /* dims[0] is the leftmost bracket; -1 = dynamic */
 };
@@ -141,23 +150,23 @@ static int atomic_kind(const char *s, size_t n, enum kind *kind, unsigned *width
     if (n > 4 && memcmp(s, "uint", 4) == 0 && all_digits(s + 4, n - 4)) {
         if (!parse_small_dec(s + 4, n - 4, &w) || w == 0 || w > 256 || w % 8 != 0)
             return -1;
-        *kind = K_UINT;
+        *kind = NW_K_UINT;
     } else if (n > 3 && memcmp(s, "int", 3) == 0 && all_digits(s + 3, n - 3)) {
         if (!parse_small_dec(s + 3, n - 3, &w) || w == 0 || w > 256 || w % 8 != 0)
             return -1;
-        *kind = K_INT;
+        *kind = NW_K_INT;
     } else if (n > 5 && memcmp(s, "bytes", 5) == 0 && all_digits(s + 5, n - 5)) {
         if (!parse_small_dec(s + 5, n - 5, &w) || w == 0 || w > 32)
             return -1;
-        *kind = K_BYTESN;
+        *kind = NW_K_BYTESN;
     } else if (name_eq(s, n, "bool", 4)) {
-        *kind = K_BOOL;
+        *kind = NW_K_BOOL;
     } else if (name_eq(s, n, "address", 7)) {
-        *kind = K_ADDRESS;
+        *kind = NW_K_ADDRESS;
     } else if (name_eq(s, n, "bytes", 5)) {
-        *kind = K_BYTES;
+        *kind = NW_K_BYTES;
     } else if (name_eq(s, n, "string", 6)) {
-        *kind = K_STRING;
+        *kind = NW_K_STRING;
     } else {
         return 0;
     }
@@ -206,7 +215,7 @@ resolve_field(struct td *td, const struct stype *st, struct field *fd, const cha
     size_t idx = find_type(td, ts, b);
     if (idx == SIZE_MAX && (name_eq(ts, b, "uint", 4) || name_eq(ts, b, "int", 3))) {
         /* ethers normalises bare uint/int to 256 bits, in encodeType too */
-        fd->t.kind = ts[0] == 'u' ? K_UINT : K_INT;
+        fd->t.kind = ts[0] == 'u' ? NW_K_UINT : NW_K_INT;
         fd->t.width = 256;
         fd->base = ts[0] == 'u' ? "uint256" : "int256";
         fd->base_len = strlen(fd->base);
@@ -214,7 +223,7 @@ resolve_field(struct td *td, const struct stype *st, struct field *fd, const cha
     }
     if (idx == SIZE_MAX)
         return fail(td, NW_ERR_EIP712_UNKNOWN_TYPE, st, fd, "undefined type");
-    fd->t.kind = K_STRUCT;
+    fd->t.kind = NW_K_STRUCT;
     fd->t.sidx = idx;
     return NW_OK;
 }
@@ -271,7 +280,7 @@ static nw_err check_cycle(struct td *td, uint8_t *colour, size_t i)
     colour[i] = 1;
     const struct stype *st = &td->types[i];
     for (size_t k = 0; k < st->nf; k++) {
-        if (st->f[k].t.kind != K_STRUCT)
+        if (st->f[k].t.kind != NW_K_STRUCT)
             continue;
         size_t j = st->f[k].t.sidx;
         if (colour[j] == 1)
@@ -290,9 +299,9 @@ static const struct {
     enum kind kind;
     unsigned width;
 } DOMAIN_FIELDS[] = {
-    {"name", "string", K_STRING, 0},     {"version", "string", K_STRING, 0},
-    {"chainId", "uint256", K_UINT, 256}, {"verifyingContract", "address", K_ADDRESS, 0},
-    {"salt", "bytes32", K_BYTESN, 32},
+    {"name", "string", NW_K_STRING, 0},     {"version", "string", NW_K_STRING, 0},
+    {"chainId", "uint256", NW_K_UINT, 256}, {"verifyingContract", "address", NW_K_ADDRESS, 0},
+    {"salt", "bytes32", NW_K_BYTESN, 32},
 };
 
 /* Build EIP712Domain from the domain's non-null keys when `types` does not define it. */
@@ -362,7 +371,7 @@ static void mark_deps(const struct td *td, uint8_t *seen, size_t i)
     const struct stype *st = &td->types[i];
     for (size_t k = 0; k < st->nf; k++) {
         size_t j = st->f[k].t.sidx;
-        if (st->f[k].t.kind == K_STRUCT && !seen[j]) {
+        if (st->f[k].t.kind == NW_K_STRUCT && !seen[j]) {
             seen[j] = 1;
             mark_deps(td, seen, j); /* acyclic, so depth <= td->n */
         }
@@ -396,7 +405,7 @@ static nw_err type_hash(struct td *td, size_t i, const uint8_t **out)
         return NW_OK;
     }
     seen = nw_calloc(td->n, 1);
-    deps = nw_calloc(td->n, sizeof(*deps));
+    deps = nw_calloc(td->n, sizeof(const struct stype *));
     NW_CHECK_COND(seen != NULL && deps != NULL, NW_ERR_NOMEM);
     mark_deps(td, seen, i);
     size_t nd = 0;
@@ -404,7 +413,7 @@ static nw_err type_hash(struct td *td, size_t i, const uint8_t **out)
         if (seen[j] && j != i)
             deps[nd++] = &td->types[j];
     }
-    qsort(deps, nd, sizeof(*deps), cmp_type_name);
+    qsort(deps, nd, sizeof(const struct stype *), cmp_type_name);
     td->enc.len = 0;
     NW_CHECK(append_def(&td->enc, st));
     for (size_t j = 0; j < nd; j++)
@@ -477,7 +486,7 @@ static nw_err enc_int(const struct ftype *t, const json_t *v, uint8_t out[32])
     struct nw_u256 mag;
     NW_TRY(json_int(v, &neg, &mag));
     unsigned bl = bit_len(&mag);
-    if (t->kind == K_UINT) {
+    if (t->kind == NW_K_UINT) {
         NW_ENSURE(!neg || bl == 0, NW_ERR_EIP712_INT_RANGE);
         NW_ENSURE(bl <= t->width, NW_ERR_EIP712_INT_RANGE);
     } else if (!neg) {
@@ -549,23 +558,23 @@ static nw_err enc_atomic(const struct ftype *t, const json_t *v, uint8_t out[32]
     struct nw_cur digits;
     size_t nb;
     switch (t->kind) {
-        case K_UINT:
-        case K_INT:
+        case NW_K_UINT:
+        case NW_K_INT:
             return enc_int(t, v, out);
-        case K_BOOL:
+        case NW_K_BOOL:
             NW_ENSURE(json_is_boolean(v), NW_ERR_EIP712_VALUE_TYPE);
             memset(out, 0, 32);
             out[31] = json_is_true(v) ? 1 : 0;
             return NW_OK;
-        case K_ADDRESS:
+        case NW_K_ADDRESS:
             return enc_address(v, out);
-        case K_BYTESN:
+        case NW_K_BYTESN:
             NW_TRY(hex_bytes_text(v, &digits, &nb));
             NW_ENSURE(nb == t->width, NW_ERR_EIP712_BYTES);
             memset(out, 0, 32);
             return nw_hex_decode_fixed(out, nb, digits, false) == NW_OK ? NW_OK
                                                                         : NW_ERR_EIP712_BYTES;
-        case K_BYTES: {
+        case NW_K_BYTES: {
             NW_TRY(hex_bytes_text(v, &digits, &nb));
             struct nw_keccak k;
             nw_keccak_init(&k);
@@ -580,11 +589,11 @@ static nw_err enc_atomic(const struct ftype *t, const json_t *v, uint8_t out[32]
             nw_keccak_final(&k, out);
             return NW_OK;
         }
-        case K_STRING:
+        case NW_K_STRING:
             NW_ENSURE(json_is_string(v), NW_ERR_EIP712_VALUE_TYPE);
             nw_keccak256(out, json_string_value(v), json_string_length(v));
             return NW_OK;
-        case K_STRUCT:
+        case NW_K_STRUCT:
             break;
     }
     return NW_ERR_INTERNAL;
@@ -623,7 +632,7 @@ static nw_err enc_value(struct td *td,
         nw_keccak_final(&k, out);
         return NW_OK;
     }
-    if (fd->t.kind == K_STRUCT) {
+    if (fd->t.kind == NW_K_STRUCT) {
         if (!json_is_object(v))
             return fail(td, NW_ERR_EIP712_VALUE_TYPE, st, fd, "expected an object");
         return hash_struct(td, fd->t.sidx, v, depth + 1, out);

@@ -409,7 +409,7 @@ static void test_eip712_domain_json_limits(void **state)
                      NW_ERR_EIP712_DEPTH);
 
     struct nw_buf b;
-    nw_buf_init(&b, 4u * 1024 * 1024, false);
+    nw_buf_init(&b, (size_t)4 * 1024 * 1024, false);
     /* a chain of 70 struct types, nested 70 deep in the message */
     assert_int_equal(nw_buf_append_str(&b, "{\"types\":{"), NW_OK);
     for (int i = 0; i < 70; i++) {
