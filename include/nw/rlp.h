@@ -73,8 +73,8 @@ nw_err nw_rlp_next(struct nw_cur *c, struct nw_rlp_item *item) NW_MUST_USE NW_NO
  * Out: item. Returns: as nw_rlp_next, plus NW_ERR_RLP_TRAILING (bytes after the item) and
  * NW_ERR_RLP_DEPTH.
  */
-nw_err nw_rlp_decode(struct nw_rlp_item *item, struct nw_cur in, unsigned max_depth) NW_MUST_USE
-    NW_NONNULL(1);
+nw_err nw_rlp_decode(struct nw_rlp_item *item, struct nw_cur in, unsigned max_depth)
+    NW_MUST_USE NW_NONNULL(1);
 
 /*
  * Take the next item from *c and require it to be a string / a list.

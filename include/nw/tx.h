@@ -18,10 +18,10 @@
  *     nw_tx_signed_clear(&out);
  *
  * The request dict (DESIGN.md section 4), field by field:
- *  - type: 0..4, JSON integer or 0x-hex; when absent it is inferred as web3.py/eth-account do:
- *    gasPrice -> 0 (1 when accessList is present too); otherwise maxFeePerBlobGas or
- *    blobVersionedHashes -> 3; authorizationList -> 4; maxFeePerGas/maxPriorityFeePerGas -> 2;
- *    otherwise 0 (which then needs gasPrice).
+ *  - type: 0..4, JSON integer or 0x-hex; when absent it is inferred as eth-account's
+ *    set_transaction_type_if_needed does: gasPrice with accessList -> 1; maxFeePerGas or
+ *    maxPriorityFeePerGas -> 2, or 3 with maxFeePerBlobGas/blobVersionedHashes, or 4 with
+ *    authorizationList; otherwise 0 (legacy, which then refuses any typed-only field).
  *  - chainId, nonce, gas, gasPrice, maxFeePerGas, maxPriorityFeePerGas, maxFeePerBlobGas:
  *    integers (JSON integer or 0x-hex string, see <nw/quantity.h>). nonce and gas are always
  *    required; chainId is required for types 1-4 and optional for type 0 (absent = pre-EIP-155,
@@ -84,11 +84,11 @@ struct nw_tx {
     struct nw_u256 value;            /* in wei */
     uint8_t to[20];
     uint8_t from[20];
-    struct nw_buf mem;              /* owns the bytes below */
-    struct nw_tx_span data;         /* raw bytes */
-    struct nw_tx_span access_list;  /* RLP list item (empty span = the empty list) */
-    struct nw_tx_span blob_hashes;  /* RLP list item */
-    struct nw_tx_span auth_list;    /* RLP list item */
+    struct nw_buf mem;             /* owns the bytes below */
+    struct nw_tx_span data;        /* raw bytes */
+    struct nw_tx_span access_list; /* RLP list item (empty span = the empty list) */
+    struct nw_tx_span blob_hashes; /* RLP list item */
+    struct nw_tx_span auth_list;   /* RLP list item */
 };
 
 /* Initialise an empty legacy transaction (allocates nothing). */
@@ -125,11 +125,11 @@ nw_err nw_tx_signing_hash(uint8_t hash32[32], const struct nw_tx *tx) NW_MUST_US
 
 /* A signed transaction. */
 struct nw_tx_signed {
-    struct nw_buf raw;        /* the raw signed transaction (typed: type byte || rlp) */
-    uint8_t hash32[32];       /* keccak256(raw): the transaction hash */
+    struct nw_buf raw;  /* the raw signed transaction (typed: type byte || rlp) */
+    uint8_t hash32[32]; /* keccak256(raw): the transaction hash */
     uint8_t signing_hash32[32];
-    struct nw_sig sig;        /* r || s || y-parity */
-    struct nw_u256 v;         /* the v field as encoded: yParity, 27/28 or EIP-155's */
+    struct nw_sig sig; /* r || s || y-parity */
+    struct nw_u256 v;  /* the v field as encoded: yParity, 27/28 or EIP-155's */
 };
 
 void nw_tx_signed_init(struct nw_tx_signed *out) NW_NONNULL(1);
@@ -152,8 +152,9 @@ nw_err nw_tx_sign(const struct nw_secp *ctx,
  * Out: out->raw, out->hash32, out->sig, out->v; signing_hash32 is left as is.
  * Returns: as nw_tx_sign, without the key errors.
  */
-nw_err nw_tx_encode_signed(struct nw_tx_signed *out, const struct nw_tx *tx, const struct nw_sig *sig)
-    NW_MUST_USE NW_NONNULL(1, 2, 3);
+nw_err nw_tx_encode_signed(struct nw_tx_signed *out,
+                           const struct nw_tx *tx,
+                           const struct nw_sig *sig) NW_MUST_USE NW_NONNULL(1, 2, 3);
 
 /*
  * Decode a raw signed transaction of any type (a typed envelope 0x01..0x04, or a legacy RLP

@@ -185,6 +185,17 @@ out:
     return rc;
 }
 
+/* Free text from json_dumps with jansson's own (hooked, wiping) allocator. */
+static void json_text_free(char *text)
+{
+    json_malloc_t m;
+    json_free_t f;
+    if (text == NULL)
+        return;
+    json_get_alloc_funcs(&m, &f);
+    f(text);
+}
+
 static void print_line_error(nw_err err, const char *detail)
 {
     char msg[512];
@@ -196,7 +207,7 @@ static void print_line_error(nw_err err, const char *detail)
     char *text = o ? json_dumps(o, JSON_COMPACT) : NULL;
     (void)fprintf(stdout, "%s\n",
                   text ? text : "{\"error\":{\"code\":\"nomem\",\"message\":\"out of memory\"}}");
-    nw_wiping_free(text);
+    json_text_free(text);
     json_decref(o);
 }
 
@@ -258,7 +269,7 @@ out:
     if (err != NW_OK)
         print_line_error(err, detail);
     nw_seckey_clear(&key);
-    nw_wiping_free(td_text);
+    json_text_free(td_text);
     json_decref(o);
     return err;
 }

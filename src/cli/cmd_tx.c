@@ -141,12 +141,11 @@ static nw_err sign_one(const struct nw_secp *secp,
     NW_CHECK(nw_address_from_seckey(secp, addr, key));
     *result = json_object();
     NW_CHECK_COND(*result != NULL, NW_ERR_NOMEM);
-    NW_CHECK_COND(json_object_set_new(*result, "transaction_signed",
-                                      hex_json(st.raw.ptr, st.raw.len)) == 0 &&
-                      json_object_set_new(*result, "transaction_hash", hex_json(st.hash32, 32)) ==
-                          0 &&
-                      json_object_set_new(*result, "address", addr_json(addr)) == 0,
-                  NW_ERR_NOMEM);
+    NW_CHECK_COND(
+        json_object_set_new(*result, "transaction_signed", hex_json(st.raw.ptr, st.raw.len)) == 0 &&
+            json_object_set_new(*result, "transaction_hash", hex_json(st.hash32, 32)) == 0 &&
+            json_object_set_new(*result, "address", addr_json(addr)) == 0,
+        NW_ERR_NOMEM);
 out:
     if (err != NW_OK) {
         json_decref(*result);
@@ -160,8 +159,8 @@ out:
 }
 
 /* One --jsonl line: a tx dict (with a key file) or {"key": "0x..", "tx": {...}}. */
-static json_t *jsonl_line(const struct nw_secp *secp, struct nw_cur line,
-                          const struct nw_seckey *file_key)
+static json_t *
+jsonl_line(const struct nw_secp *secp, struct nw_cur line, const struct nw_seckey *file_key)
 {
     struct nw_diag diag = {0};
     struct nw_seckey key;
@@ -181,9 +180,10 @@ static json_t *jsonl_line(const struct nw_secp *secp, struct nw_cur line,
     if (obj == NULL) {
         err = nw_diag_set(&diag, NW_ERR_JSON, "line is not JSON (column %d)", je.column);
     } else if (!json_is_string(k) || !json_is_object(t) || json_object_size(obj) != 2) {
-        err = nw_diag_set(&diag, NW_ERR_INVALID_ARG, "expected {\"key\": \"0x...\", \"tx\": {...}}");
-    } else if ((err = nw_seckey_parse(secp, &key, nw_cur_of(json_string_value(k),
-                                                             json_string_length(k)))) != NW_OK) {
+        err =
+            nw_diag_set(&diag, NW_ERR_INVALID_ARG, "expected {\"key\": \"0x...\", \"tx\": {...}}");
+    } else if ((err = nw_seckey_parse(
+                    secp, &key, nw_cur_of(json_string_value(k), json_string_length(k)))) != NW_OK) {
         (void)nw_diag_set(&diag, err, "key must be 64 hex digits");
     } else if ((tx_text = json_dumps(t, JSON_COMPACT | JSON_PRESERVE_ORDER)) == NULL) {
         err = NW_ERR_NOMEM;
@@ -271,7 +271,8 @@ static const char sign_tx_help[] =
     "  --key-file FILE  private key: 64 hex digits, optional 0x, whitespace ignored\n"
     "  --jsonl          one request per stdin line, one result per stdout line: each line is a\n"
     "                   tx dict (signed with --key-file) or, without --key-file,\n"
-    "                   {\"key\":\"0x..\",\"tx\":{...}}. A failed line prints {\"error\":{...}} on\n"
+    "                   {\"key\":\"0x..\",\"tx\":{...}}. A failed line prints {\"error\":{...}} "
+    "on\n"
     "                   stdout in its place; blank lines are skipped; the exit status is 1 if\n"
     "                   any line failed.\n"
     "\n"
@@ -334,9 +335,11 @@ static json_t *quantity_json(const struct nw_u256 *v)
 static const char sign_auth_help[] =
     "usage: nw sign-authorization --key-file FILE\n"
     "\n"
-    "Sign an EIP-7702 authorization read from stdin as {\"chainId\",\"address\",\"nonce\"} and print\n"
+    "Sign an EIP-7702 authorization read from stdin as {\"chainId\",\"address\",\"nonce\"} and "
+    "print\n"
     "the signed tuple, ready for a transaction's authorizationList:\n"
-    "  {\"chainId\",\"address\",\"nonce\",\"yParity\",\"r\",\"s\" (0x quantities; address EIP-55),\n"
+    "  {\"chainId\",\"address\",\"nonce\",\"yParity\",\"r\",\"s\" (0x quantities; address "
+    "EIP-55),\n"
     "   \"authorizationHash\":keccak256(0x05||rlp([chainId,address,nonce])),\"signer\":address}\n"
     "\n"
     "Exit: 0 ok; 1 error (JSON on stderr); 2 usage.\n";

@@ -8,8 +8,6 @@
 #include <string.h>
 #include <unistd.h>
 
-#include <nw/mem.h>
-
 #include "cli.h"
 
 int nw_cli_fail(const char *code, const char *msg)
@@ -20,7 +18,13 @@ int nw_cli_fail(const char *code, const char *msg)
         fprintf(stderr, "%s\n", text);
     else
         fprintf(stderr, "{\"error\":{\"code\":\"internal\",\"message\":\"out of memory\"}}\n");
-    nw_wiping_free(text); /* json_dumps allocates with the hooked allocator */
+    if (text != NULL) {
+        /* json_dumps allocates with jansson's (possibly hooked, wiping) allocator. */
+        json_malloc_t m;
+        json_free_t f;
+        json_get_alloc_funcs(&m, &f);
+        f(text);
+    }
     json_decref(o);
     return NW_CLI_EXIT_ERR;
 }

@@ -3,7 +3,6 @@
  * when the matching nibble of the hash is 8 or more.
  */
 #include <nw/ethaddr.h>
-#include <nw/hex.h>
 #include <nw/keccak.h>
 
 static const char lower_digits[] = "0123456789abcdef";
@@ -46,13 +45,23 @@ nw_err nw_ethaddr_parse(uint8_t addr20[20], struct nw_cur text)
     memset(addr20, 0, 20);
     NW_ENSURE(text.len == 42 && text.ptr[0] == '0' && text.ptr[1] == 'x', NW_ERR_ADDR_FORMAT);
     const uint8_t *d = text.ptr + 2;
+    uint8_t nib[40];
     for (size_t i = 0; i < 40; i++) {
-        NW_ENSURE(nw_hex_digit(d[i]) >= 0, NW_ERR_ADDR_FORMAT);
-        has_lower |= d[i] >= 'a' && d[i] <= 'f';
-        has_upper |= d[i] >= 'A' && d[i] <= 'F';
+        uint8_t c = d[i];
+        if (c >= '0' && c <= '9') {
+            nib[i] = (uint8_t)(c - '0');
+        } else if (c >= 'a' && c <= 'f') {
+            nib[i] = (uint8_t)(c - 'a' + 10);
+            has_lower = true;
+        } else if (c >= 'A' && c <= 'F') {
+            nib[i] = (uint8_t)(c - 'A' + 10);
+            has_upper = true;
+        } else {
+            return NW_ERR_ADDR_FORMAT;
+        }
     }
     for (size_t i = 0; i < 20; i++)
-        addr20[i] = (uint8_t)(nw_hex_digit(d[2 * i]) << 4 | nw_hex_digit(d[2 * i + 1]));
+        addr20[i] = (uint8_t)(nib[2 * i] << 4 | nib[2 * i + 1]);
     if (has_lower && has_upper) {
         uint8_t h[32];
         char hex[40];

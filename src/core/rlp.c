@@ -58,11 +58,27 @@ nw_err nw_rlp_put_bytes(struct nw_buf *b, struct nw_cur s)
     return NW_OK;
 }
 
+/*
+ * Integers are the most frequent items in a transaction, so they are written straight into the
+ * buffer: the byte length comes from the top non-zero limb, without a 32-byte detour.
+ */
 nw_err nw_rlp_put_u256(struct nw_buf *b, const struct nw_u256 *v)
 {
-    uint8_t be[32];
-    size_t n = nw_u256_to_be_min(be, v);
-    return nw_rlp_put_bytes(b, nw_cur_of(be, n));
+    int top = 3;
+    while (top >= 0 && v->w[top] == 0)
+        top--;
+    if (top < 0)
+        return nw_buf_append_byte(b, 0x80);
+    size_t n = 8 * (size_t)top + 8 - (size_t)__builtin_clzll(v->w[top]) / 8;
+    if (n == 1 && v->w[0] < 0x80)
+        return nw_buf_append_byte(b, (uint8_t)v->w[0]);
+    NW_TRY(nw_buf_reserve(b, 1 + n));
+    uint8_t *o = b->ptr + b->len;
+    o[0] = (uint8_t)(0x80 + n);
+    for (size_t i = 0; i < n; i++)
+        o[n - i] = (uint8_t)(v->w[i / 8] >> (8 * (i % 8)));
+    b->len += 1 + n;
+    return NW_OK;
 }
 
 nw_err nw_rlp_put_u64(struct nw_buf *b, uint64_t v)

@@ -144,15 +144,21 @@ static nw_err compute_v(struct nw_u256 *v, const struct nw_tx *tx, uint8_t recid
     return nw_u256_add(v, &t, &add);
 }
 
+/* A 32-byte big-endian integer as an RLP integer (leading zero bytes dropped). */
+static nw_err put_be32_int(struct nw_buf *b, const uint8_t be[32])
+{
+    size_t z = 0;
+    while (z < 32 && be[z] == 0)
+        z++;
+    return nw_rlp_put_bytes(b, nw_cur_of(be + z, 32 - z));
+}
+
 /* Append v, r, s (r and s as integers, i.e. without leading zero bytes). */
 static nw_err put_signature(struct nw_buf *b, const struct nw_u256 *v, const struct nw_sig *sig)
 {
-    struct nw_u256 r, s;
-    NW_TRY(nw_u256_from_be(&r, nw_cur_of(sig->b, 32)));
-    NW_TRY(nw_u256_from_be(&s, nw_cur_of(sig->b + 32, 32)));
     NW_TRY(nw_rlp_put_u256(b, v));
-    NW_TRY(nw_rlp_put_u256(b, &r));
-    return nw_rlp_put_u256(b, &s);
+    NW_TRY(put_be32_int(b, sig->b));
+    return put_be32_int(b, sig->b + 32);
 }
 
 /* Room kept in front of the fields for the type byte and the longest list header. */
@@ -193,7 +199,8 @@ static nw_err end_raw(struct nw_tx_signed *out, const struct nw_tx *tx, const st
     return NW_OK;
 }
 
-nw_err nw_tx_encode_signed(struct nw_tx_signed *out, const struct nw_tx *tx, const struct nw_sig *sig)
+nw_err
+nw_tx_encode_signed(struct nw_tx_signed *out, const struct nw_tx *tx, const struct nw_sig *sig)
 {
     nw_err err = begin_raw(out, tx);
     if (err == NW_OK)
@@ -205,8 +212,8 @@ nw_err nw_tx_encode_signed(struct nw_tx_signed *out, const struct nw_tx *tx, con
     return map_buf_err(err);
 }
 
-static nw_err check_from(const struct nw_secp *ctx, const struct nw_tx *tx,
-                         const struct nw_seckey *key)
+static nw_err
+check_from(const struct nw_secp *ctx, const struct nw_tx *tx, const struct nw_seckey *key)
 {
     uint8_t addr[20];
     if (!tx->has_from)

@@ -29,7 +29,9 @@ static nw_err next_fixed(struct nw_cur *c, uint8_t *out, size_t n)
 }
 
 /* Copy a list item into tx->mem after checking its shape with check(). */
-static nw_err next_list_span(struct nw_cur *c, struct nw_tx *tx, struct nw_tx_span *span,
+static nw_err next_list_span(struct nw_cur *c,
+                             struct nw_tx *tx,
+                             struct nw_tx_span *span,
                              nw_err (*check)(struct nw_cur entries))
 {
     const uint8_t *start = c->ptr;
@@ -149,9 +151,23 @@ static nw_err legacy_v(struct nw_tx *tx, struct nw_tx_signed *out)
     return NW_OK;
 }
 
+/* Number of items in a (validated) list payload. */
+static size_t count_items(struct nw_cur f)
+{
+    size_t n = 0;
+    struct nw_rlp_item it;
+    while (f.len > 0 && nw_rlp_next(&f, &it) == NW_OK)
+        n++;
+    return n;
+}
+
+/* Fields of a signed transaction per type: legacy 9; EIP-2930 11; 1559 12; 4844 14; 7702 13. */
+static const size_t field_counts[5] = {9, 11, 12, 14, 13};
+
 static nw_err decode_legacy(struct nw_tx *tx, struct nw_tx_signed *out, struct nw_cur f)
 {
     tx->type = NW_TX_LEGACY;
+    NW_ENSURE(count_items(f) == field_counts[NW_TX_LEGACY], NW_ERR_TX_FIELD_COUNT);
     NW_TRY(nw_rlp_next_u256(&f, &tx->nonce));
     NW_TRY(nw_rlp_next_u256(&f, &tx->gas_price));
     NW_TRY(nw_rlp_next_u256(&f, &tx->gas));
@@ -167,6 +183,7 @@ static nw_err decode_legacy(struct nw_tx *tx, struct nw_tx_signed *out, struct n
 static nw_err decode_typed(struct nw_tx *tx, struct nw_tx_signed *out, struct nw_cur f)
 {
     uint64_t y;
+    NW_ENSURE(count_items(f) == field_counts[tx->type], NW_ERR_TX_FIELD_COUNT);
     NW_TRY(nw_rlp_next_u256(&f, &tx->chain_id));
     tx->has_chain_id = true;
     NW_TRY(nw_rlp_next_u256(&f, &tx->nonce));

@@ -36,15 +36,27 @@ enum field {
 };
 
 static const char *const field_names[F_COUNT] = {
-    "type",  "chainId",       "nonce",        "gas",        "gasPrice",
-    "maxFeePerGas", "maxPriorityFeePerGas", "maxFeePerBlobGas", "blobVersionedHashes", "to",
-    "value", "data",          "accessList",   "authorizationList", "from",
+    "type",
+    "chainId",
+    "nonce",
+    "gas",
+    "gasPrice",
+    "maxFeePerGas",
+    "maxPriorityFeePerGas",
+    "maxFeePerBlobGas",
+    "blobVersionedHashes",
+    "to",
+    "value",
+    "data",
+    "accessList",
+    "authorizationList",
+    "from",
 };
 
 #define BIT(f) (1u << (f))
-#define COMMON                                                                                     \
-    (BIT(F_TYPE) | BIT(F_CHAIN_ID) | BIT(F_NONCE) | BIT(F_GAS) | BIT(F_TO) | BIT(F_VALUE) |         \
-     BIT(F_DATA) | BIT(F_FROM))
+#define COMMON                                                                           \
+ (BIT(F_TYPE) | BIT(F_CHAIN_ID) | BIT(F_NONCE) | BIT(F_GAS) | BIT(F_TO) | BIT(F_VALUE) | \
+  BIT(F_DATA) | BIT(F_FROM))
 #define FEES_1559 (BIT(F_MAX_FEE) | BIT(F_MAX_PRIO))
 
 /* Allowed and required fields per type (EIP-2930, EIP-1559, EIP-4844, EIP-7702 field lists). */
@@ -77,8 +89,9 @@ static nw_err map_buf_err(nw_err e)
 
 static nw_err find_field(const char *key, enum field *f)
 {
+    /* The first character narrows the candidates to one or two names. */
     for (int i = 0; i < F_COUNT; i++) {
-        if (strcmp(key, field_names[i]) == 0) {
+        if (key[0] == field_names[i][0] && strcmp(key, field_names[i]) == 0) {
             *f = (enum field)i;
             return NW_OK;
         }
@@ -86,17 +99,22 @@ static nw_err find_field(const char *key, enum field *f)
     return NW_ERR_TX_UNKNOWN_FIELD;
 }
 
-/* eth-account's inference when "type" is absent. */
+/*
+ * eth-account's set_transaction_type_if_needed, when "type" is absent: gasPrice with accessList
+ * is type 1; either EIP-1559 fee makes it 2, or 3 with a blob field, or 4 with an
+ * authorizationList; anything else is legacy (whose allowed set then rejects stray fields).
+ */
 static enum nw_tx_type infer_type(json_t *const slot[F_COUNT])
 {
-    if (slot[F_GAS_PRICE] != NULL)
-        return slot[F_ACCESS_LIST] != NULL ? NW_TX_ACCESS_LIST : NW_TX_LEGACY;
-    if (slot[F_MAX_FEE_BLOB] != NULL || slot[F_BLOB_HASHES] != NULL)
-        return NW_TX_BLOB;
-    if (slot[F_AUTH_LIST] != NULL)
-        return NW_TX_SET_CODE;
-    if (slot[F_MAX_FEE] != NULL || slot[F_MAX_PRIO] != NULL)
+    if (slot[F_GAS_PRICE] != NULL && slot[F_ACCESS_LIST] != NULL)
+        return NW_TX_ACCESS_LIST;
+    if (slot[F_MAX_FEE] != NULL || slot[F_MAX_PRIO] != NULL) {
+        if (slot[F_MAX_FEE_BLOB] != NULL || slot[F_BLOB_HASHES] != NULL)
+            return NW_TX_BLOB;
+        if (slot[F_AUTH_LIST] != NULL)
+            return NW_TX_SET_CODE;
         return NW_TX_DYNAMIC_FEE;
+    }
     return NW_TX_LEGACY;
 }
 
@@ -166,8 +184,12 @@ static nw_err sub_err(struct pctx *p, nw_err code, const char *list, size_t i, c
 }
 
 /* Check an entry object has only the given keys; report the first unknown one. */
-static nw_err check_keys(struct pctx *p, const json_t *obj, const char *list, size_t i,
-                         const char *const *keys, size_t nkeys)
+static nw_err check_keys(struct pctx *p,
+                         const json_t *obj,
+                         const char *list,
+                         size_t i,
+                         const char *const *keys,
+                         size_t nkeys)
 {
     const char *k;
     json_t *v;
@@ -184,8 +206,8 @@ static nw_err check_keys(struct pctx *p, const json_t *obj, const char *list, si
     return NW_OK;
 }
 
-static nw_err get_member(struct pctx *p, json_t **out, const json_t *obj, const char *list,
-                         size_t i, const char *key)
+static nw_err get_member(
+    struct pctx *p, json_t **out, const json_t *obj, const char *list, size_t i, const char *key)
 {
     *out = json_object_get(obj, key);
     if (*out == NULL)

@@ -138,7 +138,10 @@ static nw_err auth_list(json_t *arr, struct nw_cur list)
     return NW_OK;
 }
 
-static nw_err put_list(json_t *obj, const char *key, const struct nw_tx *tx, struct nw_tx_span s,
+static nw_err put_list(json_t *obj,
+                       const char *key,
+                       const struct nw_tx *tx,
+                       struct nw_tx_span s,
                        nw_err (*fill)(json_t *, struct nw_cur))
 {
     json_t *arr = json_array();
