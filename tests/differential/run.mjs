@@ -8,11 +8,12 @@
 // outputs; `nw` signs the same cases in batch (--jsonl) and every field must be byte-identical.
 // Signed transactions are also fed back to `nw decode-tx` (sender and hash must round-trip).
 //
-// Usage: node run.mjs --nw PATH [--count N] [--seed S] [--only tx,msg,typed] [--dump FILE]
+// Usage: node run.mjs --nw PATH [--count N] [--seed S] [--only tx,msg,typed,auth] [--dump FILE]
 //   --dump FILE writes every generated case (input and ethers' expected output) as JSON lines.
 // Exit: 0 all equal; 1 a mismatch (the case and both outputs are printed); 2 usage/setup.
 import { spawnSync } from "node:child_process";
-import { appendFileSync, existsSync, writeFileSync } from "node:fs";
+import { appendFileSync, existsSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
 import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
 
@@ -23,10 +24,10 @@ if (!existsSync(join(here, "node_modules", "ethers"))) {
     process.exit(2);
 }
 const ethers = await import("ethers");
-const { Wallet, Transaction, TypedDataEncoder, hashMessage, getAddress, keccak256, hexlify } = ethers;
+const { Wallet, Transaction, TypedDataEncoder, hashMessage, hashAuthorization, getAddress, hexlify } = ethers;
 
 // ---- arguments -----------------------------------------------------------------------------
-const args = { count: 2000, seed: null, nw: null, only: "tx,msg,typed", dump: null };
+const args = { count: 2000, seed: null, nw: null, only: "tx,msg,typed,auth", dump: null };
 for (let i = 2; i < process.argv.length; i++) {
     const a = process.argv[i];
     const next = () => {
@@ -41,7 +42,7 @@ for (let i = 2; i < process.argv.length; i++) {
     else usage();
 }
 function usage() {
-    console.error("usage: node run.mjs --nw PATH [--count N] [--seed S] [--only tx,msg,typed] [--dump FILE]");
+    console.error("usage: node run.mjs --nw PATH [--count N] [--seed S] [--only tx,msg,typed,auth] [--dump FILE]");
     process.exit(2);
 }
 if (!args.nw || !Number.isInteger(args.count) || args.count < 1) usage();
@@ -527,8 +528,62 @@ function decodeRoundTrip(cases) {
     }
 }
 
-// Split the count over the parts: transactions get half, messages and typed data a quarter each.
-const share = { tx: 0.5, msg: 0.25, typed: 0.25 };
+// ---- EIP-7702 authorizations (nw sign-authorization, one run per case) ---------------------
+function genAuth() {
+    const wallet = randomWallet();
+    const auth = {
+        address: getAddress(hex(20)),
+        chainId: chance(0.2) ? 0n : uintUpTo(MAX256, 256),
+        nonce: uintUpTo((1n << 64n) - 1n, 64),
+    };
+    const a = wallet.authorizeSync(auth);
+    return {
+        input: { key: wallet.privateKey, auth: { chainId: jsonQuantity(auth.chainId), address: addrOut(auth.address), nonce: jsonQuantity(auth.nonce) } },
+        expected: {
+            chainId: auth.chainId, address: a.address, nonce: auth.nonce, yParity: a.signature.yParity,
+            r: BigInt(a.signature.r), s: BigInt(a.signature.s), authorizationHash: hashAuthorization(auth), signer: wallet.address,
+        },
+    };
+}
+function compareAuth(cases) {
+    if (args.dump) appendFileSync(args.dump, cases.map((c) => JSON.stringify({ kind: "sign-authorization", input: c.input }) + "\n").join(""));
+    const dir = mkdtempSync(join(tmpdir(), "nw-diff-"));
+    let bad = 0;
+    try {
+        cases.forEach((c, i) => {
+            const keyFile = join(dir, "key");
+            writeFileSync(keyFile, c.input.key + "\n", { mode: 0o600 });
+            const r = runNw(["sign-authorization", "--key-file", keyFile], [JSON.stringify(c.input.auth)]);
+            let got = {};
+            try {
+                got = JSON.parse(r.stdout);
+            } catch { /* compared below */ }
+            const e = c.expected;
+            const num = (x) => { try { return BigInt(x); } catch { return null; } };
+            const ok = num(got.chainId) === e.chainId && got.address === e.address && num(got.nonce) === e.nonce &&
+                Number(got.yParity) === e.yParity && num(got.r) === e.r && num(got.s) === e.s &&
+                got.authorizationHash === e.authorizationHash && got.signer === e.signer;
+            if (!ok && ++bad <= 5) {
+                console.error(`MISMATCH sign-authorization case ${i}`);
+                console.error("  case:     " + JSON.stringify(c.input));
+                console.error("  ethers:   " + JSON.stringify(e, (k, v) => (typeof v === "bigint" ? "0x" + v.toString(16) : v)));
+                console.error("  nw:       " + (r.stdout.trim() || r.stderr.trim()));
+            }
+        });
+    } finally {
+        rmSync(dir, { recursive: true, force: true });
+    }
+    if (bad > 0) {
+        console.error(`differential: sign-authorization: ${bad} of ${cases.length} cases differ`);
+        failures++;
+    } else {
+        console.log(`differential: sign-authorization: ${cases.length} cases identical (tuple, hash, signer)`);
+    }
+}
+
+// Split the count over the parts: transactions about half, messages and typed data a quarter each,
+// authorizations (one process per case) a few.
+const share = { tx: 0.45, msg: 0.25, typed: 0.25, auth: 0.05 };
 const total = [...parts].reduce((s, p) => s + (share[p] || 0), 0);
 const counts = {};
 for (const p of parts) counts[p] = Math.max(1, Math.ceil((args.count * share[p]) / total));
@@ -553,6 +608,15 @@ if (parts.has("typed")) {
     const cases = [];
     for (let i = 0; i < counts.typed; i++) cases.push(genTyped(i));
     compare("sign-typed-data", cases, ["sign-typed-data", "--jsonl"], ["signature", "address", "hash"]);
+}
+if (parts.has("auth")) {
+    if (!hasCommand("sign-authorization")) {
+        console.log("differential: SKIPPED authorizations: this nw has no sign-authorization command");
+    } else {
+        const cases = [];
+        for (let i = 0; i < counts.auth; i++) cases.push(genAuth());
+        compareAuth(cases);
+    }
 }
 console.log(`differential: ${failures === 0 ? "PASSED" : "FAILED"} (seed ${args.seed}, ${((Date.now() - t0) / 1000).toFixed(1)} s)`);
 process.exit(failures === 0 ? 0 : 1);
