@@ -65,14 +65,16 @@ nw_err nw_msg191_sign(const struct nw_secp *ctx,
  *     +-(2^53-1), or a string: optional '-', then decimal digits or 0x/0X + hex digits. Range is
  *     checked against the type; ints are encoded in two's complement. Whitespace, "0b"/"0o"
  *     forms and fractions are refused (BigInt() would read some of them).
- *   - bool: JSON true or false only (ethers takes any truthy value; "false" would sign true).
+ *   - bool: JSON true or false only (ethers takes any truthy value, so "false" would sign
+ *     true, and signs a missing bool as false).
  *   - address: 40 hex digits with optional 0x; a mixed-case address must carry a valid EIP-55
  *     checksum (ethers getAddress). ICAP forms are not accepted.
  *   - bytesN: 0x-hex of exactly N bytes; bytes: 0x-hex of any even length ("0x" is empty).
  *   - string: any JSON string, hashed as UTF-8.
  *   - struct: a JSON object with exactly the fields of its type. A missing field is an error (as
- *     in ethers); an extra field is also an error (ethers silently ignores it; we refuse so that
- *     nothing the user sees goes unsigned). A null domain value counts as absent.
+ *     in ethers, except that ethers lets a missing bool or field-less struct pass); an extra
+ *     field is also an error (ethers silently ignores it; we refuse so that nothing the user
+ *     sees goes unsigned). A key whose value is JSON null counts as absent.
  *   - arrays: JSON arrays; fixed arrays must have exactly n elements.
  * Top-level keys other than types, primaryType, domain and message are refused.
  *

@@ -420,10 +420,52 @@ function value(types, type, depth) {
     return atomicValue(type);
 }
 const DOMAIN_TYPES = { name: "string", version: "string", chainId: "uint256", verifyingContract: "address", salt: "bytes32" };
-function genTyped() {
+// Invalid values ethers refuses, applied to one field of the primary type: nw must refuse too.
+// (Where nw is deliberately stricter than ethers, no mutation is generated: extra fields,
+// non-boolean or missing bools, "0b"/"0o" integer strings, a missing field-less struct.)
+function mutate(types, primary, message) {
+    const fields = types[primary];
+    if (fields.length === 0) return false;
+    const f = pick(fields);
+    const t = f.type;
+    let m;
+    if ((m = /^(.*)\[(\d+)\]$/.exec(t))) {
+        message[f.name] = message[f.name].concat([value(types, m[1], 3)]); // one element too many
+    } else if ((m = /^(u?)int(\d*)$/.exec(t))) {
+        const w = BigInt(m[2] || 256);
+        const signed = m[1] === "";
+        const v = pick(signed ? [1n << (w - 1n), -(1n << (w - 1n)) - 1n] : [1n << w, -1n]);
+        // (not "0b1": BigInt() reads it and so does ethers; nw refuses it on purpose)
+        message[f.name] = pick([v.toString(), (v < 0n ? "-0x" : "0x") + (v < 0n ? -v : v).toString(16), "1.5", "", "1e3"]);
+    } else if ((m = /^bytes(\d+)$/.exec(t))) {
+        message[f.name] = hex(Number(m[1]) === 32 ? 31 : Number(m[1]) + 1);
+    } else if (t === "address") {
+        const a = getAddress(hex(20));
+        const i = a.slice(2).search(/[a-fA-F]/);
+        if (i < 0) return false;
+        const c = a[2 + i];
+        const flipped = c === c.toLowerCase() ? c.toUpperCase() : c.toLowerCase();
+        const bad = a.slice(0, 2 + i) + flipped + a.slice(3 + i);
+        // only a mixed-case result is a checksum error
+        if (!/[a-f]/.test(bad.slice(2)) || !/[A-F]/.test(bad.slice(2))) return false;
+        message[f.name] = bad;
+    } else if (t === "bytes") {
+        message[f.name] = "0x" + "1".repeat(3);
+    } else if (t === "bool" || (types[t] && types[t].length === 0)) {
+        // ethers signs a missing bool as false (!undefined) and never reads a field-less
+        // struct's value; nw refuses both as missing fields
+        return false;
+    } else {
+        delete message[f.name]; // missing field
+    }
+    return true;
+}
+
+function genTyped(i) {
     const wallet = randomWallet();
     const { types, primary } = genTypes();
     const message = value(types, primary, 0);
+    const negative = i % 10 === 9 && mutate(types, primary, message);
     const domain = {};
     const domainFields = [];
     for (const k of Object.keys(DOMAIN_TYPES)) {
@@ -434,13 +476,17 @@ function genTyped() {
         else if (k === "verifyingContract") domain[k] = getAddress(hex(20));
         else domain[k] = hex(32);
     }
-    const hash = TypedDataEncoder.hash(domain, types, message);
-    const signature = wallet.signingKey.sign(hash).serialized;
     const v4Types = chance(0.9) ? { EIP712Domain: domainFields, ...types } : { ...types };
-    return {
-        input: { key: wallet.privateKey, typedData: { types: v4Types, primaryType: primary, domain, message } },
-        expected: { signature, address: wallet.address, hash },
-    };
+    const input = { key: wallet.privateKey, typedData: { types: v4Types, primaryType: primary, domain, message } };
+    let hash;
+    try {
+        hash = TypedDataEncoder.hash(domain, types, message);
+    } catch (e) {
+        if (!negative) throw e;
+        return { input, expected: { error: `ethers refuses: ${e.shortMessage || e.message}` } };
+    }
+    const signature = wallet.signingKey.sign(hash).serialized;
+    return { input, expected: { signature, address: wallet.address, hash } };
 }
 
 // ---- running nw ----------------------------------------------------------------------------
@@ -475,7 +521,9 @@ function compare(label, cases, argv, fields) {
         } catch {
             got = { unparsable: out[i] };
         }
-        const diff = fields.filter((f) => got[f] !== cases[i].expected[f]);
+        const diff = cases[i].expected.error
+            ? (got.error && typeof got.error.code === "string" ? [] : ["error"]) // both must refuse
+            : fields.filter((f) => got[f] !== cases[i].expected[f]);
         if (diff.length > 0) {
             bad++;
             if (bad <= 5) {
@@ -486,11 +534,13 @@ function compare(label, cases, argv, fields) {
             }
         }
     }
+    const refused = cases.filter((c) => c.expected.error).length;
+    const note = refused > 0 ? ` (${refused} invalid ones refused by both)` : "";
     if (bad > 0) {
         console.error(`differential: ${label}: ${bad} of ${cases.length} cases differ`);
         failures++;
     } else {
-        console.log(`differential: ${label}: ${cases.length} cases byte-identical`);
+        console.log(`differential: ${label}: ${cases.length} cases byte-identical${note}`);
     }
     return out;
 }
