@@ -545,7 +545,44 @@ function compare(label, cases, argv, fields) {
     return out;
 }
 
-// Round trip: nw decode-tx must recover the sender and hash of every ethers-signed transaction.
+// Round trip: nw decode-tx must recover the sender and hash of every ethers-signed transaction,
+// and every decoded field must equal what ethers parses from the same bytes.
+function decodedFieldDiffs(got, raw) {
+    const tx = Transaction.from(raw);
+    const sig = tx.signature;
+    const q = (x) => {
+        try {
+            return x == null ? null : BigInt(x);
+        } catch {
+            return "bad";
+        }
+    };
+    const want = {
+        type: BigInt(tx.type), nonce: BigInt(tx.nonce), gas: tx.gasLimit, value: tx.value,
+        r: BigInt(sig.r), s: BigInt(sig.s), yParity: BigInt(sig.yParity),
+        v: tx.type === 0 ? (sig.networkV ?? BigInt(sig.v)) : BigInt(sig.yParity),
+    };
+    if (tx.type !== 0 || tx.chainId !== 0n) want.chainId = tx.chainId;
+    if (tx.type <= 1) want.gasPrice = tx.gasPrice;
+    else Object.assign(want, { maxFeePerGas: tx.maxFeePerGas, maxPriorityFeePerGas: tx.maxPriorityFeePerGas });
+    if (tx.type === 3) want.maxFeePerBlobGas = tx.maxFeePerBlobGas;
+    const diffs = Object.keys(want).filter((k) => q(got[k]) !== want[k]);
+    const same = (k, a, b) => { if (JSON.stringify(a) !== JSON.stringify(b)) diffs.push(k); };
+    same("to", got.to, tx.to);
+    same("data", got.data, tx.data);
+    same("hash", got.hash, tx.hash);
+    same("signingHash", got.signingHash, tx.unsignedHash);
+    same("from", got.from, tx.from);
+    if (tx.type >= 1) same("accessList", got.accessList, tx.accessList.map((e) => ({ address: e.address, storageKeys: e.storageKeys })));
+    if (tx.type === 3) same("blobVersionedHashes", got.blobVersionedHashes, tx.blobVersionedHashes);
+    if (tx.type === 4) {
+        const norm = (a) => [a.chainId, a.address, a.nonce, a.yParity, a.r, a.s].map((x, i) => (i === 1 ? x : String(q(x))));
+        same("authorizationList", (got.authorizationList || []).map(norm),
+            tx.authorizationList.map((a) => norm({ chainId: a.chainId, address: a.address, nonce: a.nonce,
+                yParity: a.signature.yParity, r: a.signature.r, s: a.signature.s })));
+    }
+    return diffs;
+}
 function decodeRoundTrip(cases) {
     if (!hasCommand("decode-tx")) {
         console.log("differential: SKIPPED decode-tx round trip: this nw has no decode-tx command");
@@ -559,22 +596,20 @@ function decodeRoundTrip(cases) {
         try {
             got = JSON.parse(out[i] || "{}");
         } catch { /* compared below */ }
-        const from = got.from ?? got.sender ?? got.address;
-        const hash = got.hash ?? got.transaction_hash;
-        if (from !== cases[i].expected.address || hash !== cases[i].expected.transaction_hash) {
-            if (++bad <= 5) {
-                console.error(`MISMATCH decode-tx case ${i}`);
-                console.error("  raw:      " + cases[i].expected.transaction_signed.slice(0, 400));
-                console.error("  expected: " + JSON.stringify({ from: cases[i].expected.address, hash: cases[i].expected.transaction_hash }));
-                console.error("  nw:       " + (out[i] || "(no line)").slice(0, 800));
-            }
+        const raw = cases[i].expected.transaction_signed;
+        const diffs = decodedFieldDiffs(got, raw);
+        if (got.from !== cases[i].expected.address) diffs.push("from (signer)");
+        if (diffs.length > 0 && ++bad <= 5) {
+            console.error(`MISMATCH decode-tx case ${i} (fields ${diffs.join(", ")})`);
+            console.error("  raw:      " + raw.slice(0, 400));
+            console.error("  nw:       " + (out[i] || "(no line)").slice(0, 800));
         }
     }
     if (bad > 0) {
         console.error(`differential: decode-tx: ${bad} of ${cases.length} round trips differ`);
         failures++;
     } else {
-        console.log(`differential: decode-tx: ${cases.length} round trips recover sender and hash`);
+        console.log(`differential: decode-tx: ${cases.length} round trips recover sender, hash and every field`);
     }
 }
 
