@@ -61,7 +61,7 @@ enum nw_tx_type {
 };
 
 /* Upper bound on a transaction's variable-length parts (data plus encoded lists). */
-#define NW_TX_MAX_BYTES (1024u * 1024u)
+#define NW_TX_MAX_BYTES ((size_t)1024 * 1024)
 
 /* A byte range inside struct nw_tx's mem. */
 struct nw_tx_span {

@@ -21,8 +21,8 @@
 #include "cli.h"
 
 #define KEY_FILE_MAX   4096
-#define STDIN_MAX      (2u * 1024u * 1024u)
-#define JSONL_LINE_MAX (2u * 1024u * 1024u)
+#define STDIN_MAX      ((size_t)2 * 1024 * 1024)
+#define JSONL_LINE_MAX ((size_t)2 * 1024 * 1024)
 
 /* Options shared by the commands here. */
 struct opts {
@@ -51,7 +51,7 @@ static int parse_opts(struct opts *o, int argc, char **argv, const char *allowed
 
 static int help(const char *text)
 {
-    fputs(text, stdout);
+    (void)fputs(text, stdout);
     return NW_CLI_EXIT_OK;
 }
 
@@ -78,14 +78,14 @@ static void print_json_line(FILE *f, json_t *o)
 {
     char *text = o ? json_dumps(o, JSON_COMPACT | JSON_PRESERVE_ORDER) : NULL;
     if (text != NULL) {
-        fputs(text, f);
-        fputc('\n', f);
+        (void)fputs(text, f);
+        (void)fputc('\n', f);
         json_malloc_t m;
         json_free_t fr;
         json_get_alloc_funcs(&m, &fr);
         fr(text);
     } else {
-        fputs("{\"error\":{\"code\":\"nomem\",\"message\":\"out of memory\"}}\n", f);
+        (void)fputs("{\"error\":{\"code\":\"nomem\",\"message\":\"out of memory\"}}\n", f);
     }
 }
 
@@ -249,7 +249,7 @@ static int run_jsonl(const struct nw_secp *secp, const struct nw_seckey *file_ke
         json_t *r = jsonl_line(secp, line, file_key);
         any_failed |= r == NULL || json_object_get(r, "error") != NULL;
         print_json_line(stdout, r);
-        fflush(stdout);
+        (void)fflush(stdout);
         json_decref(r);
     }
     if (any_failed)
@@ -465,8 +465,8 @@ static int cmd_decode_tx(int argc, char **argv)
         rc = nw_cli_fail_err(err, NULL);
         goto out;
     }
-    fwrite(out.ptr, 1, out.len, stdout);
-    fputc('\n', stdout);
+    (void)fwrite(out.ptr, 1, out.len, stdout);
+    (void)fputc('\n', stdout);
 out:
     nw_buf_clear(&in);
     nw_buf_clear(&raw);
@@ -504,7 +504,7 @@ static int cmd_address(int argc, char **argv)
     } else {
         char a[NW_ETHADDR_TEXT_LEN];
         nw_ethaddr_format(a, addr);
-        printf("{\"address\":\"%s\"}\n", a);
+        (void)printf("{\"address\":\"%s\"}\n", a);
     }
     nw_seckey_clear(&key);
     nw_secp_free(secp);

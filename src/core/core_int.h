@@ -12,7 +12,7 @@
 #include <nw/u256.h>
 
 /* Largest JSON request text the core parses (the wire frame limit). */
-#define NW_JSON_MAX_BYTES (1024u * 1024u)
+#define NW_JSON_MAX_BYTES ((size_t)1024 * 1024)
 
 /*
  * Parse JSON text whose top level must be an object, rejecting duplicate keys. jansson's own

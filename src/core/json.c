@@ -12,15 +12,15 @@ nw_err nw_json_parse_object(json_t **out, struct nw_diag *diag, struct nw_cur te
     json_error_t je;
     *out = NULL;
     if (text.len > NW_JSON_MAX_BYTES)
-        return nw_diag_set(diag, NW_ERR_TOO_LARGE, "JSON text longer than %u bytes",
+        return nw_diag_set(diag, NW_ERR_TOO_LARGE, "JSON text longer than %zu bytes",
                            NW_JSON_MAX_BYTES);
     json_t *j = json_loadb((const char *)text.ptr, text.len, JSON_REJECT_DUPLICATES, &je);
     if (j == NULL) {
         switch (json_error_code(&je)) {
             case json_error_numeric_overflow:
                 return nw_diag_set(diag, NW_ERR_JSON_NUMBER_TOO_BIG,
-                                   "line %d column %d: number literal too large to hold exactly "
-                                   "(send integers above 2^63-1 as 0x-hex strings)",
+                                   "line %d column %d (send integers above 2^63-1 as 0x-hex "
+                                   "strings)",
                                    je.line, je.column);
             case json_error_duplicate_key:
                 return nw_diag_set(diag, NW_ERR_JSON_DUPLICATE_KEY, "line %d column %d", je.line,

@@ -17,25 +17,25 @@
 #include "core_int.h"
 
 enum field {
-    F_TYPE,
-    F_CHAIN_ID,
-    F_NONCE,
-    F_GAS,
-    F_GAS_PRICE,
-    F_MAX_FEE,
-    F_MAX_PRIO,
-    F_MAX_FEE_BLOB,
-    F_BLOB_HASHES,
-    F_TO,
-    F_VALUE,
-    F_DATA,
-    F_ACCESS_LIST,
-    F_AUTH_LIST,
-    F_FROM,
-    F_COUNT
+    NW_TXF_TYPE,
+    NW_TXF_CHAIN_ID,
+    NW_TXF_NONCE,
+    NW_TXF_GAS,
+    NW_TXF_GAS_PRICE,
+    NW_TXF_MAX_FEE,
+    NW_TXF_MAX_PRIO,
+    NW_TXF_MAX_FEE_BLOB,
+    NW_TXF_BLOB_HASHES,
+    NW_TXF_TO,
+    NW_TXF_VALUE,
+    NW_TXF_DATA,
+    NW_TXF_ACCESS_LIST,
+    NW_TXF_AUTH_LIST,
+    NW_TXF_FROM,
+    NW_TXF_COUNT
 };
 
-static const char *const field_names[F_COUNT] = {
+static const char *const field_names[NW_TXF_COUNT] = {
     "type",
     "chainId",
     "nonce",
@@ -54,26 +54,28 @@ static const char *const field_names[F_COUNT] = {
 };
 
 #define BIT(f) (1u << (f))
-#define COMMON                                                                           \
- (BIT(F_TYPE) | BIT(F_CHAIN_ID) | BIT(F_NONCE) | BIT(F_GAS) | BIT(F_TO) | BIT(F_VALUE) | \
-  BIT(F_DATA) | BIT(F_FROM))
-#define FEES_1559 (BIT(F_MAX_FEE) | BIT(F_MAX_PRIO))
+#define COMMON                                                                                     \
+ (BIT(NW_TXF_TYPE) | BIT(NW_TXF_CHAIN_ID) | BIT(NW_TXF_NONCE) | BIT(NW_TXF_GAS) | BIT(NW_TXF_TO) | \
+  BIT(NW_TXF_VALUE) | BIT(NW_TXF_DATA) | BIT(NW_TXF_FROM))
+#define FEES_1559 (BIT(NW_TXF_MAX_FEE) | BIT(NW_TXF_MAX_PRIO))
 
 /* Allowed and required fields per type (EIP-2930, EIP-1559, EIP-4844, EIP-7702 field lists). */
 static const unsigned allowed[5] = {
-    COMMON | BIT(F_GAS_PRICE),
-    COMMON | BIT(F_GAS_PRICE) | BIT(F_ACCESS_LIST),
-    COMMON | FEES_1559 | BIT(F_ACCESS_LIST),
-    COMMON | FEES_1559 | BIT(F_ACCESS_LIST) | BIT(F_MAX_FEE_BLOB) | BIT(F_BLOB_HASHES),
-    COMMON | FEES_1559 | BIT(F_ACCESS_LIST) | BIT(F_AUTH_LIST),
+    COMMON | BIT(NW_TXF_GAS_PRICE),
+    COMMON | BIT(NW_TXF_GAS_PRICE) | BIT(NW_TXF_ACCESS_LIST),
+    COMMON | FEES_1559 | BIT(NW_TXF_ACCESS_LIST),
+    COMMON | FEES_1559 | BIT(NW_TXF_ACCESS_LIST) | BIT(NW_TXF_MAX_FEE_BLOB) |
+        BIT(NW_TXF_BLOB_HASHES),
+    COMMON | FEES_1559 | BIT(NW_TXF_ACCESS_LIST) | BIT(NW_TXF_AUTH_LIST),
 };
 static const unsigned required[5] = {
-    BIT(F_NONCE) | BIT(F_GAS) | BIT(F_GAS_PRICE),
-    BIT(F_NONCE) | BIT(F_GAS) | BIT(F_GAS_PRICE) | BIT(F_CHAIN_ID),
-    BIT(F_NONCE) | BIT(F_GAS) | BIT(F_CHAIN_ID) | FEES_1559,
-    BIT(F_NONCE) | BIT(F_GAS) | BIT(F_CHAIN_ID) | FEES_1559 | BIT(F_MAX_FEE_BLOB) |
-        BIT(F_BLOB_HASHES) | BIT(F_TO),
-    BIT(F_NONCE) | BIT(F_GAS) | BIT(F_CHAIN_ID) | FEES_1559 | BIT(F_AUTH_LIST) | BIT(F_TO),
+    BIT(NW_TXF_NONCE) | BIT(NW_TXF_GAS) | BIT(NW_TXF_GAS_PRICE),
+    BIT(NW_TXF_NONCE) | BIT(NW_TXF_GAS) | BIT(NW_TXF_GAS_PRICE) | BIT(NW_TXF_CHAIN_ID),
+    BIT(NW_TXF_NONCE) | BIT(NW_TXF_GAS) | BIT(NW_TXF_CHAIN_ID) | FEES_1559,
+    BIT(NW_TXF_NONCE) | BIT(NW_TXF_GAS) | BIT(NW_TXF_CHAIN_ID) | FEES_1559 |
+        BIT(NW_TXF_MAX_FEE_BLOB) | BIT(NW_TXF_BLOB_HASHES) | BIT(NW_TXF_TO),
+    BIT(NW_TXF_NONCE) | BIT(NW_TXF_GAS) | BIT(NW_TXF_CHAIN_ID) | FEES_1559 | BIT(NW_TXF_AUTH_LIST) |
+        BIT(NW_TXF_TO),
 };
 
 /* Report code for the field at `path` (a name, or a path such as accessList[0].address). */
@@ -90,7 +92,7 @@ static nw_err map_buf_err(nw_err e)
 static nw_err find_field(const char *key, enum field *f)
 {
     /* The first character narrows the candidates to one or two names. */
-    for (int i = 0; i < F_COUNT; i++) {
+    for (int i = 0; i < NW_TXF_COUNT; i++) {
         if (key[0] == field_names[i][0] && strcmp(key, field_names[i]) == 0) {
             *f = (enum field)i;
             return NW_OK;
@@ -104,14 +106,14 @@ static nw_err find_field(const char *key, enum field *f)
  * is type 1; either EIP-1559 fee makes it 2, or 3 with a blob field, or 4 with an
  * authorizationList; anything else is legacy (whose allowed set then rejects stray fields).
  */
-static enum nw_tx_type infer_type(json_t *const slot[F_COUNT])
+static enum nw_tx_type infer_type(json_t *const slot[NW_TXF_COUNT])
 {
-    if (slot[F_GAS_PRICE] != NULL && slot[F_ACCESS_LIST] != NULL)
+    if (slot[NW_TXF_GAS_PRICE] != NULL && slot[NW_TXF_ACCESS_LIST] != NULL)
         return NW_TX_ACCESS_LIST;
-    if (slot[F_MAX_FEE] != NULL || slot[F_MAX_PRIO] != NULL) {
-        if (slot[F_MAX_FEE_BLOB] != NULL || slot[F_BLOB_HASHES] != NULL)
+    if (slot[NW_TXF_MAX_FEE] != NULL || slot[NW_TXF_MAX_PRIO] != NULL) {
+        if (slot[NW_TXF_MAX_FEE_BLOB] != NULL || slot[NW_TXF_BLOB_HASHES] != NULL)
             return NW_TX_BLOB;
-        if (slot[F_AUTH_LIST] != NULL)
+        if (slot[NW_TXF_AUTH_LIST] != NULL)
             return NW_TX_SET_CODE;
         return NW_TX_DYNAMIC_FEE;
     }
@@ -361,28 +363,28 @@ static nw_err parse_auth_list(struct pctx *p, const json_t *j)
 static nw_err parse_scalar(struct nw_tx *tx, enum field f, const json_t *j)
 {
     switch (f) {
-        case F_CHAIN_ID:
+        case NW_TXF_CHAIN_ID:
             tx->has_chain_id = true;
             return nw_json_quantity(&tx->chain_id, j);
-        case F_NONCE:
+        case NW_TXF_NONCE:
             return nw_json_quantity(&tx->nonce, j);
-        case F_GAS:
+        case NW_TXF_GAS:
             return nw_json_quantity(&tx->gas, j);
-        case F_GAS_PRICE:
+        case NW_TXF_GAS_PRICE:
             return nw_json_quantity(&tx->gas_price, j);
-        case F_MAX_FEE:
+        case NW_TXF_MAX_FEE:
             return nw_json_quantity(&tx->max_fee, j);
-        case F_MAX_PRIO:
+        case NW_TXF_MAX_PRIO:
             return nw_json_quantity(&tx->max_priority_fee, j);
-        case F_MAX_FEE_BLOB:
+        case NW_TXF_MAX_FEE_BLOB:
             return nw_json_quantity(&tx->max_fee_blob, j);
-        case F_VALUE:
+        case NW_TXF_VALUE:
             return nw_json_ether(&tx->value, j);
-        case F_TO:
+        case NW_TXF_TO:
             return parse_to(tx, j);
-        case F_DATA:
+        case NW_TXF_DATA:
             return parse_data(tx, j);
-        case F_FROM:
+        case NW_TXF_FROM:
             tx->has_from = true;
             return json_addr(tx->from, j);
         default:
@@ -390,14 +392,14 @@ static nw_err parse_scalar(struct nw_tx *tx, enum field f, const json_t *j)
     }
 }
 
-static nw_err parse_type(enum nw_tx_type *type, json_t *const slot[F_COUNT])
+static nw_err parse_type(enum nw_tx_type *type, json_t *const slot[NW_TXF_COUNT])
 {
     uint64_t t;
-    if (slot[F_TYPE] == NULL) {
+    if (slot[NW_TXF_TYPE] == NULL) {
         *type = infer_type(slot);
         return NW_OK;
     }
-    NW_TRY(nw_json_u64(&t, slot[F_TYPE]));
+    NW_TRY(nw_json_u64(&t, slot[NW_TXF_TYPE]));
     NW_ENSURE(t <= NW_TX_SET_CODE, NW_ERR_TX_TYPE);
     *type = (enum nw_tx_type)t;
     return NW_OK;
@@ -405,11 +407,11 @@ static nw_err parse_type(enum nw_tx_type *type, json_t *const slot[F_COUNT])
 
 static nw_err parse_object(struct nw_tx *tx, struct nw_diag *diag, json_t *obj)
 {
-    json_t *slot[F_COUNT] = {0};
+    json_t *slot[NW_TXF_COUNT] = {0};
     struct pctx p = {tx, diag, {0}};
     const char *key;
     json_t *val;
-    enum field f = F_TYPE;
+    enum field f = NW_TXF_TYPE;
     nw_err err;
 
     json_object_foreach(obj, key, val)
@@ -420,7 +422,7 @@ static nw_err parse_object(struct nw_tx *tx, struct nw_diag *diag, json_t *obj)
     }
     if ((err = parse_type(&tx->type, slot)) != NW_OK)
         return field_err(diag, err, "type");
-    for (int i = 0; i < F_COUNT; i++) {
+    for (int i = 0; i < NW_TXF_COUNT; i++) {
         unsigned bit = BIT(i);
         if (slot[i] != NULL && !(allowed[tx->type] & bit))
             return nw_diag_set(diag, NW_ERR_TX_FIELD_NOT_ALLOWED, "field '%s' (type %d)",
@@ -428,21 +430,21 @@ static nw_err parse_object(struct nw_tx *tx, struct nw_diag *diag, json_t *obj)
         if (slot[i] == NULL && (required[tx->type] & bit))
             return field_err(diag, NW_ERR_TX_MISSING_FIELD, field_names[i]);
     }
-    for (int i = F_CHAIN_ID; i < F_COUNT; i++) {
+    for (int i = NW_TXF_CHAIN_ID; i < NW_TXF_COUNT; i++) {
         if (slot[i] == NULL)
             continue;
-        if (i == F_ACCESS_LIST)
+        if (i == NW_TXF_ACCESS_LIST)
             err = parse_access_list(&p, slot[i], &tx->access_list);
-        else if (i == F_BLOB_HASHES)
+        else if (i == NW_TXF_BLOB_HASHES)
             err = parse_blob_hashes(&p, slot[i]);
-        else if (i == F_AUTH_LIST)
+        else if (i == NW_TXF_AUTH_LIST)
             err = parse_auth_list(&p, slot[i]);
         else if ((err = parse_scalar(tx, (enum field)i, slot[i])) != NW_OK)
             return field_err(diag, err, field_names[i]);
         if (err != NW_OK)
             return err;
     }
-    if (!tx->has_to && (required[tx->type] & BIT(F_TO)))
+    if (!tx->has_to && (required[tx->type] & BIT(NW_TXF_TO)))
         return nw_diag_set(diag, NW_ERR_TX_MISSING_FIELD,
                            "field 'to' (type %d cannot create a contract)", (int)tx->type);
     return NW_OK;
