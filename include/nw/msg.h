@@ -16,6 +16,8 @@
 #define NW_EIP712_MAX_JSON_BYTES ((size_t)1024 * 1024)
 /* Most struct types in `types` (EIP712Domain included). */
 #define NW_EIP712_MAX_TYPES 256u
+/* Most fields in one struct type. */
+#define NW_EIP712_MAX_FIELDS 1024u
 /* Most nesting of structs and array dimensions below the primary type. */
 #define NW_EIP712_MAX_DEPTH 64u
 /* Longest encodeType string of one struct type (its own definition plus its dependencies). */

@@ -233,6 +233,10 @@ static nw_err load_fields(struct td *td, struct stype *st, const json_t *arr)
     if (!json_is_array(arr))
         return fail(td, NW_ERR_EIP712_SCHEMA, st, NULL, "type definition is not an array");
     st->nf = json_array_size(arr);
+    if (st->nf > NW_EIP712_MAX_FIELDS) {
+        st->nf = 0;
+        return fail(td, NW_ERR_TOO_LARGE, st, NULL, "too many fields");
+    }
     if (st->nf > 0) {
         st->f = nw_calloc(st->nf, sizeof(*st->f));
         if (st->f == NULL)

@@ -440,13 +440,24 @@ static void test_eip712_domain_json_limits(void **state)
     assert_int_equal(nw_buf_cstr(&b), NW_OK);
     assert_int_equal(h712((const char *)b.ptr), NW_ERR_TOO_LARGE);
 
-    /* an encodeType over 64 KiB: 1200 fields with 60-character names */
+    /* an encodeType over 64 KiB: 1000 fields with 70-character names */
     b.len = 0;
     assert_int_equal(nw_buf_append_str(&b, "{\"types\":{\"T\":["), NW_OK);
-    for (int i = 0; i < 1200; i++)
+    for (int i = 0; i < 1000; i++)
         assert_int_equal(
-            nw_buf_appendf(&b, "%s{\"name\":\"f%059d\",\"type\":\"bool\"}", i ? "," : "", i),
+            nw_buf_appendf(&b, "%s{\"name\":\"f%069d\",\"type\":\"bool\"}", i ? "," : "", i),
             NW_OK);
+    assert_int_equal(
+        nw_buf_append_str(&b, "]},\"primaryType\":\"T\",\"domain\":{},\"message\":{}}"), NW_OK);
+    assert_int_equal(nw_buf_cstr(&b), NW_OK);
+    assert_int_equal(h712((const char *)b.ptr), NW_ERR_TOO_LARGE);
+
+    /* 1025 fields in one struct */
+    b.len = 0;
+    assert_int_equal(nw_buf_append_str(&b, "{\"types\":{\"T\":["), NW_OK);
+    for (int i = 0; i < 1025; i++)
+        assert_int_equal(
+            nw_buf_appendf(&b, "%s{\"name\":\"f%d\",\"type\":\"bool\"}", i ? "," : "", i), NW_OK);
     assert_int_equal(
         nw_buf_append_str(&b, "]},\"primaryType\":\"T\",\"domain\":{},\"message\":{}}"), NW_OK);
     assert_int_equal(nw_buf_cstr(&b), NW_OK);
