@@ -178,7 +178,15 @@ jsonl_line(const struct nw_secp *secp, struct nw_cur line, const struct nw_secke
     json_t *k = obj ? json_object_get(obj, "key") : NULL;
     json_t *t = obj ? json_object_get(obj, "tx") : NULL;
     if (obj == NULL) {
-        err = nw_diag_set(&diag, NW_ERR_JSON, "line is not JSON (column %d)", je.column);
+        /* The same codes nw_tx_from_json gives for the tx alone (never jansson's text). */
+        enum json_error_code jc = json_error_code(&je);
+        err = jc == json_error_numeric_overflow ? NW_ERR_JSON_NUMBER_TOO_BIG
+              : jc == json_error_duplicate_key  ? NW_ERR_JSON_DUPLICATE_KEY
+                                                : NW_ERR_JSON;
+        (void)nw_diag_set(&diag, err, "column %d of the line%s", je.column,
+                          err == NW_ERR_JSON_NUMBER_TOO_BIG
+                              ? " (send integers above 2^63-1 as 0x-hex strings)"
+                              : "");
     } else if (!json_is_string(k) || !json_is_object(t) || json_object_size(obj) != 2) {
         err =
             nw_diag_set(&diag, NW_ERR_INVALID_ARG, "expected {\"key\": \"0x...\", \"tx\": {...}}");

@@ -150,6 +150,35 @@ void nw_double_shortest(char out[32], double d)
     }
 }
 
+/*
+ * Fast path for the usual amounts (0.01, 1.5, 250): find the fewest decimal places k <= 18 such
+ * that an integer m < 10^15 gives m / 10^k == d. Both m and 10^k are exact doubles, so the IEEE
+ * division is the correctly rounded value of the decimal m * 10^-k, exactly what strtod would
+ * read. Decimals of at most 15 significant digits map to distinct doubles (DBL_DIG), so the one
+ * found has the value of the shortest round-trip text. Returns false to fall back to the text
+ * path (more digits, or a fraction of a wei).
+ */
+static bool ether_double_fast(struct nw_u256 *wei, double d)
+{
+    static const double p10[19] = {1e0,  1e1,  1e2,  1e3,  1e4,  1e5,  1e6,  1e7,  1e8, 1e9,
+                                   1e10, 1e11, 1e12, 1e13, 1e14, 1e15, 1e16, 1e17, 1e18};
+    for (unsigned k = 0; k <= 18; k++) {
+        double x = d * p10[k];
+        if (!(x < 1e15))
+            return false;
+        /* x < 2^50, so x + 0.5 is exact and the conversion rounds half up. */
+        double m = (double)(uint64_t)(x + 0.5);
+        if (m / p10[k] == d) {
+            struct nw_u256 v = nw_u256_from_u64((uint64_t)m);
+            if (nw_u256_mul_u64(&v, &v, (uint64_t)p10[18 - k]) != NW_OK)
+                return false;
+            *wei = v;
+            return true;
+        }
+    }
+    return false;
+}
+
 nw_err nw_ether_double_to_wei(struct nw_u256 *wei, double ether)
 {
     char text[32];
@@ -158,6 +187,8 @@ nw_err nw_ether_double_to_wei(struct nw_u256 *wei, double ether)
     NW_ENSURE(!(ether < 0), NW_ERR_INT_NEGATIVE);
     if (ether == 0)
         return NW_OK; /* also -0.0 */
+    if (ether_double_fast(wei, ether))
+        return NW_OK;
     nw_double_shortest(text, ether);
     return nw_ether_text_to_wei(wei, nw_cur_str(text));
 }

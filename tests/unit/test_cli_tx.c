@@ -343,6 +343,14 @@ static void test_jsonl(void **state)
     assert_non_null(strstr(l3, EIP155_RAW));
     assert_string_equal(strchr(l3, '\n'), "\n");
     result_free(&r);
+    run(&r,
+        "{\"key\":\"0x" EIP155_KEY "\",\"tx\":{\"nonce\":18446744073709551616}}\n"
+        "{\"key\":\"0x" EIP155_KEY "\",\"tx\":{\"nonce\":\"21000\",\"gas\":1,\"gasPrice\":1}}\n",
+        (const char *const[]){"sign-tx", "--jsonl", NULL});
+    assert_int_equal(r.code, 1);
+    assert_ptr_equal(strstr(r.out, "{\"error\":{\"code\":\"json_number_too_big\""), r.out);
+    assert_non_null(strstr(r.out, "\n{\"error\":{\"code\":\"int_ambiguous\""));
+    result_free(&r);
     run(&r, "{\"key\":\"0x" EIP155_KEY "\",\"tx\":" EIP155_TX "}\n",
         (const char *const[]){"sign-tx", "--jsonl", NULL});
     assert_int_equal(r.code, 0);

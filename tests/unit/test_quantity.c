@@ -147,12 +147,45 @@ static void test_ether_double(void **state)
     assert_int_equal(nw_ether_double_to_wei(&v, 1e60), NW_ERR_INT_OVERFLOW);
 }
 
+/* The fast path for doubles agrees with the shortest-text path on many values. */
+static void test_ether_double_paths_agree(void **state)
+{
+    (void)state;
+    uint64_t x = 88172645463325252u;
+    for (int i = 0; i < 200000; i++) {
+        /* xorshift64: a mix of short decimals and arbitrary bit patterns */
+        x ^= x << 13;
+        x ^= x >> 7;
+        x ^= x << 17;
+        double d;
+        if (i % 2 == 0) {
+            double m = (double)(x % 1000000000000000u);
+            double p = 1;
+            for (uint64_t k = (x >> 50) % 19; k > 0; k--)
+                p *= 10;
+            d = m / p;
+        } else {
+            uint64_t bits = (x & 0x000fffffffffffffu) | (uint64_t)(1023 - 40 + (x >> 58) % 64)
+                                                            << 52;
+            memcpy(&d, &bits, sizeof(d));
+        }
+        struct nw_u256 fast, slow;
+        char text[32];
+        nw_err e1 = nw_ether_double_to_wei(&fast, d);
+        nw_double_shortest(text, d);
+        nw_err e2 = nw_ether_text_to_wei(&slow, nw_cur_str(text));
+        if (e1 != e2 || nw_u256_cmp(&fast, &slow) != 0)
+            fail_msg("%.17g (%s): %s vs %s", d, text, nw_err_name(e1), nw_err_name(e2));
+    }
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_quantity),
         cmocka_unit_test(test_ether_text),
         cmocka_unit_test(test_ether_double),
+        cmocka_unit_test(test_ether_double_paths_agree),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
