@@ -221,10 +221,10 @@ static void test_vectors_authorization(void **state)
 }
 
 /*
- * The seed README's example payload. Its `to` (0xa5D3241A1591061F2a4bB69CA0215F4bFc6AcDA7) has
- * a wrong EIP-55 checksum: ethers v6 and eth-account refuse it, and so do we. With the same
- * address in lower case, the expected values below were generated once with ethers v6.17.0
- * (Wallet.signTransaction, key 0x0123456789abcdef x4, value parseEther("0.01")).
+ * The seed README's example payload (aws-samples/aws-nitro-enclave-blockchain-wallet README,
+ * "EIP-1559 Transaction"), exactly as written there. The expected values were generated once with
+ * ethers v6 (Wallet.signTransaction, key 0x0123456789abcdef x4, value parseEther("0.01")).
+ * The same address with one letter's case flipped fails the EIP-55 checksum.
  */
 static void test_seed_readme_example(void **state)
 {
@@ -232,19 +232,19 @@ static void test_seed_readme_example(void **state)
     static const char key_hex[] =
         "0x0123456789abcdef0123456789abcdef0123456789abcdef0123456789abcdef";
     static const char as_in_readme[] =
-        "{\"value\": 0.01, \"to\": \"0xa5D3241A1591061F2a4bB69CA0215F4bFc6AcDA7\", \"nonce\": 0, "
+        "{\"value\": 0.01, \"to\": \"0xa5D3241A1591061F2a4bB69CA0215F66520E67cf\", \"nonce\": 0, "
         "\"type\": 2, \"chainId\": 4, \"gas\": 100000, \"maxFeePerGas\": 100000000000, "
         "\"maxPriorityFeePerGas\": 3000000000}";
-    static const char lower_to[] =
-        "{\"value\": 0.01, \"to\": \"0xa5d3241a1591061f2a4bb69ca0215f4bfc6acda7\", \"nonce\": 0, "
+    static const char flipped_case[] =
+        "{\"value\": 0.01, \"to\": \"0xA5D3241A1591061F2a4bB69CA0215F66520E67cf\", \"nonce\": 0, "
         "\"type\": 2, \"chainId\": 4, \"gas\": 100000, \"maxFeePerGas\": 100000000000, "
         "\"maxPriorityFeePerGas\": 3000000000}";
     static const char ethers_raw[] =
-        "0x02f873048084b2d05e0085174876e800830186a094a5d3241a1591061f2a4bb69ca0215f4bfc6acda787"
-        "2386f26fc1000080c080a02ff301711827a1880bb828b7b2799000efc8dd015e760231e9c8f86930755afc"
-        "a05c4e0893ad7b20daf70ab4a702b616fcf951a1e930896f8a6097fed69936ff5a";
+        "0x02f873048084b2d05e0085174876e800830186a094a5d3241a1591061f2a4bb69ca0215f66520e67cf87"
+        "2386f26fc1000080c001a0884fe174abd8fbb50cae50b78a288c3db8ccdcb6610536a3b3109c2389e163f1"
+        "a068e78cd8ff7183fc6aefba21978d1b07a6fc856dbe9ab503f924a75611019bce";
     static const char ethers_hash[] =
-        "0x05f1629e44e2313ea15fb15a0ec3aec0596723dd1310f1f4371c9d76260b6a9a";
+        "0xff0023edb86beb008bf04ed31cb1e13ce64f6faeea0a2ceae308f0ddcdeba98a";
     static const char ethers_address[] = "0xFCAd0B19bB29D4674531d6f115237E16AfCE377c";
     struct nw_seckey key;
     struct nw_tx_signed st;
@@ -252,9 +252,9 @@ static void test_seed_readme_example(void **state)
     uint8_t addr[20];
     load_key(&key, key_hex);
     nw_tx_signed_init(&st);
-    assert_int_equal(sign_text(&st, &diag, as_in_readme, &key), NW_ERR_ADDR_CHECKSUM);
+    assert_int_equal(sign_text(&st, &diag, flipped_case, &key), NW_ERR_ADDR_CHECKSUM);
     assert_non_null(strstr(diag.msg, "'to'"));
-    assert_int_equal(sign_text(&st, &diag, lower_to, &key), NW_OK);
+    assert_int_equal(sign_text(&st, &diag, as_in_readme, &key), NW_OK);
     assert_string_equal(nwt_hex(st.raw.ptr, st.raw.len), ethers_raw);
     assert_string_equal(nwt_hex(st.hash32, 32), ethers_hash);
     assert_int_equal(nw_address_from_seckey(secp, addr, &key), NW_OK);
