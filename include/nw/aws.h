@@ -168,6 +168,11 @@ struct nw_aws_config {
 
 enum nw_aws_service { NW_AWS_KMS = 1, NW_AWS_SECRETS_MANAGER = 2 };
 
+/*
+ * A service client holds one HTTP connection (kept alive between calls) and is not
+ * thread-safe: use one client per thread, or serialise calls. Credential providers are
+ * thread-safe and may be shared by clients.
+ */
 struct nw_aws_client;
 
 /*

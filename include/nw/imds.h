@@ -77,7 +77,7 @@ nw_err nw_imds_identity(struct nw_imds *m, struct nw_imds_identity *out, struct 
  * Parse the role-credentials JSON (exposed for tests and fuzzing). Handles secrets.
  * Returns: as nw_imds_role_credentials for the parsing part.
  */
-nw_err nw_imds_parse_credentials(struct nw_aws_creds *out, struct nw_cur json)
+nw_err nw_imds_parse_credentials(struct nw_aws_creds *out, struct nw_cur text)
     NW_MUST_USE NW_NONNULL(1);
 
 #endif /* NW_IMDS_H */

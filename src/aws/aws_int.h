@@ -19,7 +19,7 @@ bool nw_aws_civil_to_unix(int64_t *out, int y, int mo, int d, int h, int mi, int
 bool nw_aws_parse_iso8601(int64_t *out, const char *s);
 
 /* Largest error body parsed (bytes); larger bodies are judged by status and header only. */
-#define NW_AWS_MAX_ERROR_BODY (64u * 1024u)
+#define NW_AWS_MAX_ERROR_BODY ((size_t)64 * 1024)
 
 /* Copy printable ASCII only (other bytes become '?'), truncating; out is NUL-terminated. */
 void nw_aws_copy_printable(char *out, size_t out_len, struct nw_cur in);

@@ -106,7 +106,7 @@ bool nw_aws_parse_iso8601(int64_t *out, const char *s)
 
 /* ---- providers -------------------------------------------------------------------------- */
 
-enum provider_kind { P_STATIC = 1, P_ENV = 2, P_IMDS = 3 };
+enum provider_kind { NW_AWS_P_STATIC = 1, NW_AWS_P_ENV = 2, NW_AWS_P_IMDS = 3 };
 
 struct nw_aws_creds_provider {
     enum provider_kind kind;
@@ -134,7 +134,7 @@ static nw_err provider_new(struct nw_aws_creds_provider **out, enum provider_kin
 nw_err nw_aws_creds_provider_static(struct nw_aws_creds_provider **out,
                                     const struct nw_aws_creds *creds)
 {
-    NW_TRY(provider_new(out, P_STATIC));
+    NW_TRY(provider_new(out, NW_AWS_P_STATIC));
     nw_err err = nw_aws_creds_set(&(*out)->cached, creds->access_key_id, creds->secret_access_key,
                                   creds->session_token, creds->expiration_s);
     if (err != NW_OK) {
@@ -146,14 +146,14 @@ nw_err nw_aws_creds_provider_static(struct nw_aws_creds_provider **out,
 
 nw_err nw_aws_creds_provider_env(struct nw_aws_creds_provider **out)
 {
-    return provider_new(out, P_ENV);
+    return provider_new(out, NW_AWS_P_ENV);
 }
 
 nw_err nw_aws_creds_provider_imds(struct nw_aws_creds_provider **out,
                                   const struct nw_imds_opts *opts,
                                   int64_t refresh_ahead_s)
 {
-    NW_TRY(provider_new(out, P_IMDS));
+    NW_TRY(provider_new(out, NW_AWS_P_IMDS));
     (*out)->refresh_ahead_s = refresh_ahead_s > 0 ? refresh_ahead_s : 300;
     nw_err err = nw_imds_new(&(*out)->imds, opts);
     if (err != NW_OK) {
@@ -201,11 +201,11 @@ nw_err nw_aws_creds_provider_get(struct nw_aws_creds_provider *p,
     nw_err e = NW_OK;
     nw_aws_creds_clear(out);
     nw_aws_error_reset(err);
-    if (p->kind == P_ENV) {
+    if (p->kind == NW_AWS_P_ENV) {
         e = nw_aws_creds_from_env(out);
     } else {
         pthread_mutex_lock(&p->mu);
-        if (p->kind == P_IMDS)
+        if (p->kind == NW_AWS_P_IMDS)
             e = imds_get(p, now_s, err);
         else if (!nw_aws_creds_valid(&p->cached, now_s, 0))
             e = NW_ERR_AWS_CREDS_EXPIRED;

@@ -45,6 +45,7 @@ static const struct name_map NAMES[] = {
     {"InvalidGrantTokenException", NW_ERR_AWS_VALIDATION},
     {"MalformedPolicyDocumentException", NW_ERR_AWS_VALIDATION},
     {"InvalidAction", NW_ERR_AWS_VALIDATION},
+    {"RequestEntityTooLargeException", NW_ERR_AWS_VALIDATION},
     {"UnknownOperationException", NW_ERR_AWS_VALIDATION},
     {"ThrottlingException", NW_ERR_AWS_THROTTLED},
     {"Throttling", NW_ERR_AWS_THROTTLED},
@@ -75,6 +76,8 @@ nw_err nw_aws_error_code(const char *name, int http_status)
             return NAMES[i].code;
     if (http_status == 429)
         return NW_ERR_AWS_THROTTLED;
+    if (http_status == 413)
+        return NW_ERR_AWS_VALIDATION;
     if (http_status >= 500 && http_status <= 599)
         return NW_ERR_AWS_UNAVAILABLE;
     return NW_ERR_AWS_OTHER;
@@ -88,7 +91,7 @@ void nw_aws_copy_printable(char *out, size_t out_len, struct nw_cur in)
         return;
     for (size_t i = 0; i < in.len && k + 1 < out_len; i++) {
         uint8_t c = in.ptr[i];
-        out[k++] = (c >= 0x20 && c < 0x7f) ? (char)c : '?';
+        out[k++] = (char)((c >= 0x20 && c < 0x7f) ? c : '?');
     }
     out[k] = '\0';
 }

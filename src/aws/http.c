@@ -256,7 +256,7 @@ static nw_err build_headers(struct curl_slist **list, const struct nw_http_reque
 {
     struct nw_buf line;
     nw_err err = NW_OK;
-    nw_buf_init(&line, 64 * 1024, true); /* header lines can hold a session token */
+    nw_buf_init(&line, (size_t)64 * 1024, true); /* header lines can hold a session token */
     for (size_t i = 0; i < req->n_headers; i++) {
         const struct nw_http_header *hd = &req->headers[i];
         NW_CHECK_COND(hd->name != NULL && hd->value != NULL, NW_ERR_INVALID_ARG);

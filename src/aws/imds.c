@@ -13,7 +13,7 @@
 
 #include "aws_int.h"
 
-#define IMDS_MAX_BODY  (64u * 1024u)
+#define IMDS_MAX_BODY  ((size_t)64 * 1024)
 #define IMDS_TOKEN_MAX 1024
 #define CREDS_PATH     "/latest/meta-data/iam/security-credentials/"
 

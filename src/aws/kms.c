@@ -9,7 +9,7 @@
 
 #include "aws_int.h"
 
-#define KMS_MAX_BLOB (64u * 1024u)
+#define KMS_MAX_BLOB ((size_t)64 * 1024)
 
 static const char *const OP_NAMES[] = {
     [NW_KMS_ENCRYPT] = "Encrypt",
@@ -47,45 +47,48 @@ void nw_kms_result_clear(struct nw_kms_result *r)
 
 /* Which optional inputs each operation accepts. */
 enum {
-    F_KEY_REQ = 1 << 0,
-    F_KEY_OPT = 1 << 1,
-    F_PLAINTEXT = 1 << 2,
-    F_CIPHERTEXT = 1 << 3,
-    F_CONTEXT = 1 << 4,
-    F_ALG = 1 << 5,
-    F_NBYTES = 1 << 6,
-    F_KEYSPEC = 1 << 7,
-    F_RECIPIENT = 1 << 8,
+    NW_KMS_F_KEY_REQ = 1 << 0,
+    NW_KMS_F_KEY_OPT = 1 << 1,
+    NW_KMS_F_PLAINTEXT = 1 << 2,
+    NW_KMS_F_CIPHERTEXT = 1 << 3,
+    NW_KMS_F_CONTEXT = 1 << 4,
+    NW_KMS_F_ALG = 1 << 5,
+    NW_KMS_F_NBYTES = 1 << 6,
+    NW_KMS_F_KEYSPEC = 1 << 7,
+    NW_KMS_F_RECIPIENT = 1 << 8,
 };
 
 static const unsigned OP_FIELDS[] = {
-    [NW_KMS_ENCRYPT] = F_KEY_REQ | F_PLAINTEXT | F_CONTEXT | F_ALG,
-    [NW_KMS_DECRYPT] = F_KEY_OPT | F_CIPHERTEXT | F_CONTEXT | F_ALG | F_RECIPIENT,
-    [NW_KMS_GENERATE_DATA_KEY] = F_KEY_REQ | F_CONTEXT | F_NBYTES | F_KEYSPEC | F_RECIPIENT,
-    [NW_KMS_GENERATE_RANDOM] = F_NBYTES | F_RECIPIENT,
-    [NW_KMS_DESCRIBE_KEY] = F_KEY_REQ,
+    [NW_KMS_ENCRYPT] = NW_KMS_F_KEY_REQ | NW_KMS_F_PLAINTEXT | NW_KMS_F_CONTEXT | NW_KMS_F_ALG,
+    [NW_KMS_DECRYPT] = NW_KMS_F_KEY_OPT | NW_KMS_F_CIPHERTEXT | NW_KMS_F_CONTEXT | NW_KMS_F_ALG |
+                       NW_KMS_F_RECIPIENT,
+    [NW_KMS_GENERATE_DATA_KEY] = NW_KMS_F_KEY_REQ | NW_KMS_F_CONTEXT | NW_KMS_F_NBYTES |
+                                 NW_KMS_F_KEYSPEC | NW_KMS_F_RECIPIENT,
+    [NW_KMS_GENERATE_RANDOM] = NW_KMS_F_NBYTES | NW_KMS_F_RECIPIENT,
+    [NW_KMS_DESCRIBE_KEY] = NW_KMS_F_KEY_REQ,
 };
 
 static nw_err check_fields(enum nw_kms_op op, const struct nw_kms_request *q)
 {
     unsigned f = OP_FIELDS[op];
     bool key = q->key_id != NULL;
-    NW_ENSURE(!(f & F_KEY_REQ) || key, NW_ERR_INVALID_ARG);
-    NW_ENSURE(!key || (f & (F_KEY_REQ | F_KEY_OPT)), NW_ERR_INVALID_ARG);
+    NW_ENSURE(!(f & NW_KMS_F_KEY_REQ) || key, NW_ERR_INVALID_ARG);
+    NW_ENSURE(!key || (f & (NW_KMS_F_KEY_REQ | NW_KMS_F_KEY_OPT)), NW_ERR_INVALID_ARG);
     NW_ENSURE(!key || (q->key_id[0] != '\0' && strlen(q->key_id) <= 2048), NW_ERR_INVALID_ARG);
-    NW_ENSURE((f & F_PLAINTEXT) ? (q->plaintext.len >= 1 && q->plaintext.len <= 4096)
-                                : q->plaintext.len == 0,
+    NW_ENSURE((f & NW_KMS_F_PLAINTEXT) ? (q->plaintext.len >= 1 && q->plaintext.len <= 4096)
+                                       : q->plaintext.len == 0,
               NW_ERR_INVALID_ARG);
-    NW_ENSURE((f & F_CIPHERTEXT) ? (q->ciphertext_blob.len >= 1 && q->ciphertext_blob.len <= 6144)
-                                 : q->ciphertext_blob.len == 0,
+    NW_ENSURE((f & NW_KMS_F_CIPHERTEXT)
+                  ? (q->ciphertext_blob.len >= 1 && q->ciphertext_blob.len <= 6144)
+                  : q->ciphertext_blob.len == 0,
               NW_ERR_INVALID_ARG);
-    NW_ENSURE((f & F_CONTEXT) || q->n_context == 0, NW_ERR_INVALID_ARG);
+    NW_ENSURE((f & NW_KMS_F_CONTEXT) || q->n_context == 0, NW_ERR_INVALID_ARG);
     NW_ENSURE(q->n_context == 0 || q->context != NULL, NW_ERR_INVALID_ARG);
-    NW_ENSURE((f & F_ALG) || q->encryption_algorithm == NULL, NW_ERR_INVALID_ARG);
-    NW_ENSURE((f & F_NBYTES) || q->number_of_bytes == 0, NW_ERR_INVALID_ARG);
+    NW_ENSURE((f & NW_KMS_F_ALG) || q->encryption_algorithm == NULL, NW_ERR_INVALID_ARG);
+    NW_ENSURE((f & NW_KMS_F_NBYTES) || q->number_of_bytes == 0, NW_ERR_INVALID_ARG);
     NW_ENSURE(q->number_of_bytes <= 1024, NW_ERR_INVALID_ARG);
-    NW_ENSURE((f & F_KEYSPEC) || q->key_spec == NULL, NW_ERR_INVALID_ARG);
-    NW_ENSURE((f & F_RECIPIENT) || q->recipient_attestation.len == 0, NW_ERR_INVALID_ARG);
+    NW_ENSURE((f & NW_KMS_F_KEYSPEC) || q->key_spec == NULL, NW_ERR_INVALID_ARG);
+    NW_ENSURE((f & NW_KMS_F_RECIPIENT) || q->recipient_attestation.len == 0, NW_ERR_INVALID_ARG);
     NW_ENSURE(q->recipient_attestation.len <= 262144, NW_ERR_INVALID_ARG);
     if (op == NW_KMS_GENERATE_RANDOM)
         NW_ENSURE(q->number_of_bytes >= 1, NW_ERR_INVALID_ARG);

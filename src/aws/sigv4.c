@@ -342,6 +342,22 @@ static void sort_headers(size_t *idx, const struct nw_sigv4_header *h, size_t n)
     }
 }
 
+/* One "name:value1,value2\n" line for the headers idx[a..b) (all of the same name). */
+static nw_err append_header_line(
+    struct nw_buf *out, const struct nw_sigv4_header *h, const size_t *idx, size_t a, size_t b)
+{
+    struct nw_cur name = h[idx[a]].name;
+    for (size_t k = 0; k < name.len; k++)
+        NW_TRY(nw_buf_append_byte(out, lower(name.ptr[k])));
+    NW_TRY(nw_buf_append_byte(out, ':'));
+    for (size_t k = a; k < b; k++) {
+        if (k > a)
+            NW_TRY(nw_buf_append_byte(out, ','));
+        NW_TRY(append_value(out, h[idx[k]].value));
+    }
+    return nw_buf_append_byte(out, '\n');
+}
+
 static nw_err append_canonical_headers(struct nw_buf *out,
                                        const struct nw_sigv4_header *h,
                                        size_t n,
@@ -354,17 +370,8 @@ static nw_err append_canonical_headers(struct nw_buf *out,
         size_t b = a;
         while (b < n && cmp_name_ci(h[idx[b]].name, name) == 0)
             b++;
-        if (in_list(name, signed_headers)) {
-            for (size_t k = 0; k < name.len; k++)
-                NW_TRY(nw_buf_append_byte(out, lower(name.ptr[k])));
-            NW_TRY(nw_buf_append_byte(out, ':'));
-            for (size_t k = a; k < b; k++) {
-                if (k > a)
-                    NW_TRY(nw_buf_append_byte(out, ','));
-                NW_TRY(append_value(out, h[idx[k]].value));
-            }
-            NW_TRY(nw_buf_append_byte(out, '\n'));
-        }
+        if (in_list(name, signed_headers))
+            NW_TRY(append_header_line(out, h, idx, a, b));
         a = b;
     }
     return NW_OK;
@@ -584,7 +591,8 @@ bool nw_aws_civil_to_unix(int64_t *out, int y, int mo, int d, int h, int mi, int
     bool leap = (y % 4 == 0 && y % 100 != 0) || y % 400 == 0;
     if (mo == 2 && d == 29 && !leap)
         return false;
-    *out = days_from_civil(y, mo, d) * 86400 + h * 3600 + mi * 60 + (s == 60 ? 59 : s);
+    *out = days_from_civil(y, mo, d) * 86400 + (int64_t)h * 3600 + (int64_t)mi * 60 +
+           (s == 60 ? 59 : s);
     return true;
 }
 

@@ -12,6 +12,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
+#include <sys/socket.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -200,6 +201,8 @@ static enum MHD_Result imds_handler(struct MHD_Connection *c, const char *url, c
         return send_text(c, 200,
                          "{\"accountId\":\"111122223333\",\"region\":\"eu-west-2\",\"instanceId\":"
                          "\"i-0123456789abcdef0\",\"availabilityZone\":\"eu-west-2a\"}");
+    if (strcmp(url, "/latest/meta-data/broken") == 0)
+        return send_text(c, 500, "oops");
     return send_text(c, 404, "");
 }
 
@@ -564,6 +567,26 @@ static void test_caps_and_timeouts(void **state)
     server_stop(&sv);
 }
 
+/* Accept one connection on *arg (a non-blocking listener), answer with bytes that are not TLS. */
+static void *garbage_server(void *arg)
+{
+    int lfd = *(int *)arg;
+    int fd = -1;
+    for (int i = 0; i < 2000 && fd < 0; i++) { /* up to 20 s */
+        fd = accept(lfd, NULL, NULL);
+        if (fd < 0)
+            usleep(10000);
+    }
+    if (fd >= 0) {
+        static const char junk[] = "HTTP/1.1 400 Bad Request\r\nContent-Length: 0\r\n\r\n";
+        if (write(fd, junk, sizeof(junk) - 1) < 0)
+            perror("garbage_server");
+        usleep(200000);
+        close(fd);
+    }
+    return NULL;
+}
+
 /* unix: transport, and the own-socket path that vsock uses, exercised on loopback tcp. */
 static void test_transports(void **state)
 {
@@ -594,11 +617,7 @@ static void test_transports(void **state)
     nw_http_response_init(&resp);
     script(ok, 1);
     struct nw_http_header hd[] = {{"X-Amz-Target", "x"}};
-    struct nw_http_request rq = {"POST", "https://kms.nowhere.invalid:8443/", hd, 1,
-                                 nw_cur_str("{}")};
-    /* https to a plain-HTTP server: the socket is ours, TLS then fails (no DNS was needed). */
-    assert_int_equal(nw_http_perform(h, &resp, &rq, NULL), NW_ERR_HTTP_TLS);
-    rq.url = "http://kms.nowhere.invalid/";
+    struct nw_http_request rq = {"POST", "http://kms.nowhere.invalid/", hd, 1, nw_cur_str("{}")};
     assert_int_equal(nw_http_perform(h, &resp, &rq, NULL), NW_OK);
     assert_int_equal(resp.status, 200);
     assert_string_equal(S.last_host, "kms.nowhere.invalid");
@@ -614,6 +633,30 @@ static void test_transports(void **state)
     nw_kms_result_clear(&r);
     nw_aws_creds_provider_free(p);
     server_stop(&sv);
+
+    /* https through our own socket to a peer that answers with non-TLS bytes: the socket is
+     * ours (no DNS for the made-up name), then the handshake fails. */
+    struct nw_addr la;
+    int lfd = -1;
+    assert_int_equal(nw_addr_parse(&la, "tcp:127.0.0.1:0"), NW_OK);
+    assert_int_equal(nw_net_listen(&la, 4, &lfd), NW_OK);
+    struct sockaddr_storage lss;
+    socklen_t lsl = sizeof(lss);
+    assert_int_equal(getsockname(lfd, (struct sockaddr *)&lss, &lsl), 0);
+    char laddr[NW_ADDR_TEXT_MAX];
+    nw_sockaddr_format(laddr, &lss, lsl);
+    pthread_t th;
+    assert_int_equal(pthread_create(&th, NULL, garbage_server, &lfd), 0);
+    struct nw_http_opts go = {.connect_to = laddr, .own_socket = true, .timeout_ms = 20000};
+    assert_int_equal(nw_http_new(&h, &go), NW_OK);
+    nw_http_response_init(&resp);
+    struct nw_http_request tq = {"POST", "https://kms.nowhere.invalid:8443/", hd, 1,
+                                 nw_cur_str("{}")};
+    assert_int_equal(nw_http_perform(h, &resp, &tq, NULL), NW_ERR_HTTP_TLS);
+    nw_http_response_clear(&resp);
+    nw_http_free(h);
+    pthread_join(th, NULL);
+    close(lfd);
 
     struct nw_http_opts bo = {.connect_to = "tcp:no-port"};
     assert_int_equal(nw_http_new(&h, &bo), NW_ERR_ADDR_SYNTAX);
@@ -699,8 +742,20 @@ static void test_imds(void **state)
     struct nw_buf b;
     nw_buf_init(&b, 1024, false);
     assert_int_equal(nw_imds_get(m, &b, "/latest/meta-data/nothing", &e), NW_ERR_NOT_FOUND);
+    assert_int_equal(nw_imds_get(m, &b, "/latest/meta-data/broken", &e), NW_ERR_HTTP_STATUS);
+    assert_int_equal(e.http_status, 500);
     nw_buf_clear(&b);
     nw_imds_free(m);
+    /* The endpoint from AWS_EC2_METADATA_SERVICE_ENDPOINT (with a trailing slash). */
+    char ep_slash[80];
+    snprintf(ep_slash, sizeof(ep_slash), "%s/", ep);
+    setenv("AWS_EC2_METADATA_SERVICE_ENDPOINT", ep_slash, 1);
+    struct nw_imds_opts envo = {.clock = fake_clock};
+    assert_int_equal(nw_imds_new(&m, &envo), NW_OK);
+    assert_int_equal(nw_imds_identity(m, &id, &e), NW_OK);
+    assert_string_equal(id.account_id, "111122223333");
+    nw_imds_free(m);
+    unsetenv("AWS_EC2_METADATA_SERVICE_ENDPOINT");
     struct nw_imds_opts bad = {.endpoint = ep, .token_ttl_s = 99999};
     assert_int_equal(nw_imds_new(&m, &bad), NW_ERR_CONFIG);
     pthread_mutex_lock(&S.mu);

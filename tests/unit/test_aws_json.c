@@ -10,6 +10,7 @@
 #include <nw/kms.h>
 #include <nw/mem.h>
 #include <nw/secrets.h>
+#include <nw/sigv4.h>
 
 #include "aws/aws_int.h"
 #include "nwtest.h"
@@ -473,13 +474,104 @@ static void test_imds_parse(void **state)
     assert_int_equal(nw_imds_parse_credentials(&c, nw_cur_str(badkey)), NW_ERR_AWS_CREDS_INVALID);
 }
 
+/* Allocation failure (STYLE 3.7): fail the Nth allocation for N = 0, 1, ... until the operation
+ * passes; every failing run must report NW_ERR_NOMEM (ASan checks for leaks). */
+static int op_sign(int which)
+{
+    struct nw_aws_creds c;
+    struct nw_sigv4_result r;
+    struct nw_sigv4_header h[] = {{nw_cur_str("Host"), nw_cur_str("kms.us-east-1.amazonaws.com")},
+                                  {nw_cur_str("X-Amz-Target"), nw_cur_str("TrentService.Encrypt")}};
+    struct nw_sigv4_request q = {.method = "POST",
+                                 .path = nw_cur_str("/a/../b"),
+                                 .query = nw_cur_str("z=1&a=%41"),
+                                 .headers = h,
+                                 .n_headers = 2,
+                                 .body = nw_cur_str("{}")};
+    struct nw_sigv4_params p = {.region = "us-east-1",
+                                .service = "kms",
+                                .time_s = 1440938160,
+                                .normalize_path = true,
+                                .sign_body = true,
+                                .expires_s = 60};
+    if (nw_aws_creds_set(&c, "AKID", "SECRET", "TOKEN", 0) != NW_OK)
+        return -1;
+    nw_err err = which == 0 ? nw_sigv4_sign(&r, &c, &q, &p) : nw_sigv4_presign(&r, &c, &q, &p);
+    if (err == NW_OK)
+        nw_sigv4_result_clear(&r);
+    return (int)err;
+}
+
+static int op_kms(int which)
+{
+    struct nw_kms_kv ctx[] = {{"a", "b"}};
+    struct nw_kms_request q = {
+        .key_id = "k", .context = ctx, .n_context = 1, .recipient_attestation = nw_cur_str("doc")};
+    struct nw_buf b;
+    nw_buf_init(&b, 1 << 20, true);
+    nw_err err;
+    if (which == 0) {
+        err = nw_kms_build_request(&b, NW_KMS_GENERATE_DATA_KEY, &q);
+    } else {
+        struct nw_kms_result r;
+        nw_kms_result_init(&r);
+        err = nw_kms_parse_response(&r, NW_KMS_GENERATE_DATA_KEY,
+                                    nw_cur_str("{\"CiphertextBlob\":\"AQID\",\"Plaintext\":"
+                                               "\"AAECAwQFBgcICQoLDA0ODw==\",\"KeyId\":\"k\"}"));
+        nw_kms_result_clear(&r);
+    }
+    nw_buf_clear(&b);
+    return (int)err;
+}
+
+static int op_sm(int which)
+{
+    struct nw_sm_request q = {.secret_id = "s", .secret_string = nw_cur_str("value")};
+    struct nw_buf b;
+    nw_buf_init(&b, 1 << 20, true);
+    nw_err err;
+    if (which == 0) {
+        err = nw_sm_build_request(&b, NULL, NW_SM_PUT_SECRET_VALUE, &q);
+    } else {
+        struct nw_sm_result r;
+        nw_sm_result_init(&r);
+        err = nw_sm_parse_response(&r, NW_SM_GET_SECRET_VALUE,
+                                   nw_cur_str("{\"ARN\":\"a\",\"SecretBinary\":\"AQID\"}"));
+        nw_sm_result_clear(&r);
+    }
+    nw_buf_clear(&b);
+    return (int)err;
+}
+
+static void test_alloc_failures(void **state)
+{
+    (void)state;
+    int (*ops[])(int) = {op_sign, op_kms, op_sm};
+    for (size_t o = 0; o < NW_ARRAY_LEN(ops); o++) {
+        for (int which = 0; which < 2; which++) {
+            int runs = 0;
+            for (long n = 0;; n++, runs++) {
+                (void)nw_mem_fail_after(n);
+                int err = ops[o](which);
+                (void)nw_mem_fail_after(-1);
+                if (err == NW_OK)
+                    break;
+                assert_int_equal(err, NW_ERR_NOMEM);
+                assert_true(n < 1000);
+            }
+            assert_true(runs > 0); /* the operation allocates, so the loop really ran */
+        }
+    }
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test(test_kms_bodies),  cmocka_unit_test(test_kms_parse),
-        cmocka_unit_test(test_sm_bodies),   cmocka_unit_test(test_sm_parse),
-        cmocka_unit_test(test_error_parse), cmocka_unit_test(test_b64),
-        cmocka_unit_test(test_creds),       cmocka_unit_test(test_imds_parse),
+        cmocka_unit_test(test_kms_bodies),     cmocka_unit_test(test_kms_parse),
+        cmocka_unit_test(test_sm_bodies),      cmocka_unit_test(test_sm_parse),
+        cmocka_unit_test(test_error_parse),    cmocka_unit_test(test_b64),
+        cmocka_unit_test(test_creds),          cmocka_unit_test(test_imds_parse),
+        cmocka_unit_test(test_alloc_failures),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
