@@ -4,6 +4,7 @@
 #include <stdio.h>
 #include <string.h>
 
+#include <nw/http.h>
 #include <nw/log.h>
 
 #include "cli.h"
@@ -36,7 +37,10 @@ static int match(const char *name, int argc, char **argv)
 int main(int argc, char **argv)
 {
     nw_log_setup("nw", NW_LOG_WARN, false);
-    if (nw_mem_hook_libraries() != 0)
+    /* Key files and KMS plaintexts pass through this process: no core dumps, and the heaps of
+     * jansson, OpenSSL and libcurl go through the wiping allocator. */
+    (void)nw_daemon_harden();
+    if (nw_mem_hook_libraries() != 0 || nw_http_global_init(true) != NW_OK)
         return nw_cli_fail("internal", "cannot install allocator hooks");
     if (argc < 2) {
         print_help();
