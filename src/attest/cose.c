@@ -54,9 +54,19 @@ nw_err nw_cose_sign1_decode(struct nw_cose_sign1 *out, struct nw_cur doc)
     cbor_item_t *root = NULL, *inner = NULL;
     nw_cose_sign1_clear(out);
 
+    /*
+     * libcbor 0.8's decoder rejects the one-byte tag heads 0xc6..0xd4 as "unassigned", and
+     * COSE_Sign1's tag 18 is 0xd2. So the optional outer tag is taken off here; the two-byte
+     * form d8 12 still goes through libcbor below.
+     */
+    if (doc.len > 0 && doc.ptr[0] == 0xd2) {
+        out->tagged = true;
+        doc.ptr++;
+        doc.len--;
+    }
     NW_CHECK(nw_cbor_load(&root, doc));
     if (cbor_isa_tag(root)) {
-        NW_CHECK_COND(cbor_tag_value(root) == COSE_TAG_SIGN1, NW_ERR_COSE_FORMAT);
+        NW_CHECK_COND(!out->tagged && cbor_tag_value(root) == COSE_TAG_SIGN1, NW_ERR_COSE_FORMAT);
         inner = cbor_tag_item(root); /* a new reference */
         out->tagged = true;
     } else {
