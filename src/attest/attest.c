@@ -390,10 +390,21 @@ static json_t *hex_or_null(bool has, const uint8_t *p, size_t n)
     return j;
 }
 
+struct dump_ctx {
+    struct nw_buf *out;
+    nw_err err;
+};
+
+static int dump_cb(const char *buffer, size_t size, void *data)
+{
+    struct dump_ctx *c = data;
+    c->err = nw_buf_append(c->out, buffer, size);
+    return c->err == NW_OK ? 0 : -1;
+}
+
 nw_err nw_attest_doc_json(struct nw_buf *out, const struct nw_attest_doc *doc)
 {
     nw_err err = NW_ERR_NOMEM;
-    char *text = NULL;
     json_t *pcrs = json_object();
     json_t *o = json_object();
     if (pcrs == NULL || o == NULL)
@@ -421,11 +432,14 @@ nw_err nw_attest_doc_json(struct nw_buf *out, const struct nw_attest_doc *doc)
         json_object_set_new(o, "debug_mode", json_boolean(doc->debug_mode)) != 0 ||
         json_object_set_new(o, "tagged", json_boolean(doc->tagged)) != 0)
         goto out;
-    text = json_dumps(o, JSON_COMPACT | JSON_PRESERVE_ORDER);
-    if (text != NULL)
-        err = nw_buf_append_str(out, text);
+    /* Dump through a callback: json_dumps would allocate with whatever allocator the process
+     * installed in jansson (nw_mem_hook_libraries), which this library must not free. */
+    struct dump_ctx ctx = {out, NW_OK};
+    if (json_dump_callback(o, dump_cb, &ctx, JSON_COMPACT | JSON_PRESERVE_ORDER) == 0)
+        err = NW_OK;
+    else if (ctx.err != NW_OK)
+        err = ctx.err;
 out:
-    free(text);
     json_decref(pcrs);
     json_decref(o);
     return err;

@@ -18,7 +18,14 @@ int nw_cli_fail(const char *code, const char *msg)
         fprintf(stderr, "%s\n", text);
     else
         fprintf(stderr, "{\"error\":{\"code\":\"internal\",\"message\":\"out of memory\"}}\n");
-    free(text);
+    if (text != NULL) {
+        /* json_dumps allocated with jansson's (possibly hooked) allocator: free it with that. */
+        json_malloc_t jm = NULL;
+        json_free_t jf = NULL;
+        json_get_alloc_funcs(&jm, &jf);
+        if (jf != NULL)
+            jf(text);
+    }
     json_decref(o);
     return NW_CLI_EXIT_ERR;
 }
