@@ -132,4 +132,16 @@ nw_err nw_attest_doc_json(struct nw_buf *out, const struct nw_attest_doc *doc)
 nw_err nw_attest_pcr_expect_parse(struct nw_attest_pcr_expect *out, const char *text)
     NW_MUST_USE NW_NONNULL(1, 2);
 
+/*
+ * Evaluate one KMS key-policy condition on a verified document, as KMS does for Recipient
+ * requests (nitro-protocols.md 3.7): key "kms:RecipientAttestation:ImageSha384" (PCR0) or
+ * "kms:RecipientAttestation:PCR<n>" (n in 0..31; the key name is matched case-insensitively),
+ * value the PCR as hex, compared case-insensitively (StringEqualsIgnoreCase).
+ * Returns: NW_OK (condition holds); NW_ERR_ATTEST_PCR_MISMATCH (different value, or a value that
+ *          is not 96 hex digits); NW_ERR_ATTEST_PCR_MISSING (PCR absent from the document);
+ *          NW_ERR_UNSUPPORTED (not a RecipientAttestation key).
+ */
+nw_err nw_attest_kms_condition(const struct nw_attest_doc *doc, const char *key, const char *value)
+    NW_MUST_USE NW_NONNULL(1, 2, 3);
+
 #endif /* NW_ATTEST_H */

@@ -105,4 +105,31 @@ nw_err nw_cms_check_recipient_spki(struct nw_cur spki) NW_MUST_USE;
 nw_err nw_cms_envelope(struct nw_buf *out, struct nw_cur spki, struct nw_cur plaintext)
     NW_MUST_USE NW_NONNULL(1);
 
+struct nw_nsm;
+struct nw_attest_doc;
+struct nw_attest_opts;
+
+/*
+ * Client side: ask the NSM for an attestation document whose public_key is this recipient's
+ * SPKI (user_data and nonce sent as null when their ptr is NULL), appended to doc. That document
+ * goes into KMS's Recipient.AttestationDocument.
+ * Returns: NW_OK; the codes of nw_recipient_spki and nw_nsm_attestation.
+ */
+nw_err nw_recipient_attest(struct nw_recipient *r,
+                           struct nw_nsm *nsm,
+                           struct nw_buf *doc,
+                           struct nw_cur user_data,
+                           struct nw_cur nonce) NW_MUST_USE NW_NONNULL(1, 2, 3);
+
+/*
+ * KMS (emulator) side: verify a Recipient.AttestationDocument as KMS does: nw_attest_verify with
+ * opts (the development root as opts->root for the simulator), then require public_key to be
+ * an RSA-2048, e = 65537 DER SubjectPublicKeyInfo. Evaluate key-policy conditions on *out with
+ * nw_attest_kms_condition, then encrypt for out->public_key with nw_cms_envelope.
+ * Returns: NW_OK; every nw_attest_verify code; NW_ERR_RECIPIENT_KEY.
+ */
+nw_err nw_recipient_doc_verify(struct nw_attest_doc *out,
+                               const struct nw_attest_opts *opts,
+                               struct nw_cur doc) NW_MUST_USE NW_NONNULL(1, 2);
+
 #endif /* NW_CMS_H */

@@ -9,6 +9,7 @@
 #include <openssl/x509v3.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 
 #include <nw/hex.h>
 #include <nw/mem.h>
@@ -465,4 +466,31 @@ nw_err nw_attest_pcr_expect_parse(struct nw_attest_pcr_expect *out, const char *
     }
     out->index = idx;
     return NW_OK;
+}
+
+nw_err nw_attest_kms_condition(const struct nw_attest_doc *doc, const char *key, const char *value)
+{
+    static const char prefix[] = "kms:RecipientAttestation:";
+    NW_ENSURE(strncasecmp(key, prefix, sizeof(prefix) - 1) == 0, NW_ERR_UNSUPPORTED);
+    const char *name = key + sizeof(prefix) - 1;
+    unsigned idx = 0;
+    if (strcasecmp(name, "ImageSha384") == 0) {
+        idx = 0;
+    } else {
+        NW_ENSURE(strncasecmp(name, "PCR", 3) == 0, NW_ERR_UNSUPPORTED);
+        const char *d = name + 3;
+        size_t n = strlen(d);
+        NW_ENSURE(n >= 1 && n <= 2 && !(n == 2 && d[0] == '0'), NW_ERR_UNSUPPORTED);
+        for (size_t i = 0; i < n; i++) {
+            NW_ENSURE(d[i] >= '0' && d[i] <= '9', NW_ERR_UNSUPPORTED);
+            idx = idx * 10 + (unsigned)(d[i] - '0');
+        }
+        NW_ENSURE(idx < NW_ATTEST_PCR_COUNT, NW_ERR_UNSUPPORTED);
+    }
+    NW_ENSURE(doc->pcr_present & (1u << idx), NW_ERR_ATTEST_PCR_MISSING);
+    uint8_t want[NW_ATTEST_PCR_LEN];
+    NW_ENSURE(nw_hex_decode_fixed(want, sizeof(want), nw_cur_str(value), false) == NW_OK,
+              NW_ERR_ATTEST_PCR_MISMATCH);
+    return CRYPTO_memcmp(want, doc->pcrs[idx], sizeof(want)) == 0 ? NW_OK
+                                                                  : NW_ERR_ATTEST_PCR_MISMATCH;
 }

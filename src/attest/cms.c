@@ -12,8 +12,10 @@
 #include <openssl/x509v3.h>
 #include <string.h>
 
+#include <nw/attest.h>
 #include <nw/cms.h>
 #include <nw/mem.h>
+#include <nw/nsm.h>
 
 #include "attest_int.h"
 
@@ -505,5 +507,35 @@ out:
     CMS_ContentInfo_free(cms);
     X509_free(cert);
     EVP_PKEY_free(pub);
+    return err;
+}
+
+/* ---- the Recipient flow around the NSM and KMS ---- */
+
+nw_err nw_recipient_attest(struct nw_recipient *r,
+                           struct nw_nsm *nsm,
+                           struct nw_buf *doc,
+                           struct nw_cur user_data,
+                           struct nw_cur nonce)
+{
+    struct nw_buf spki;
+    nw_buf_init(&spki, 1024, false);
+    nw_err err = nw_recipient_spki(r, &spki);
+    if (err == NW_OK)
+        err = nw_nsm_attestation(nsm, doc, user_data, nonce, nw_buf_cur(&spki));
+    nw_buf_clear(&spki);
+    return err;
+}
+
+nw_err nw_recipient_doc_verify(struct nw_attest_doc *out,
+                               const struct nw_attest_opts *opts,
+                               struct nw_cur doc)
+{
+    NW_TRY(nw_attest_verify(out, opts, doc));
+    nw_err err = NW_ERR_RECIPIENT_KEY;
+    if (out->has_public_key)
+        err = nw_cms_check_recipient_spki(nw_cur_of(out->public_key, out->public_key_len));
+    if (err != NW_OK)
+        memset(out, 0, sizeof(*out));
     return err;
 }

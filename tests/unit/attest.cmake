@@ -14,3 +14,6 @@ if(TARGET nwattest AND TARGET nw)
     set_tests_properties(cli.attestation PROPERTIES LABELS "integration" TIMEOUT 120
         SKIP_RETURN_CODE 77)
 endif()
+if(TARGET nwattest)
+    nw_add_unit_test(recipient SOURCES ${CMAKE_CURRENT_LIST_DIR}/test_recipient.c LIBS nwattest)
+endif()
