@@ -181,7 +181,8 @@ static void test_real_policy_and_roots(void **state)
 /*
  * Flipping a bit in any byte breaks the document: every byte is covered by the COSE signature,
  * a certificate signature or the pinned root. To stay quick (also under ASan) this flips every
- * byte of the COSE header and of the signature region and every 7th byte elsewhere;
+ * byte of the COSE header and of the signature region and every 7th byte elsewhere (every
+ * 211th under valgrind);
  * NW_TEST_ALL_FLIPS=1 flips every byte.
  */
 static void test_real_flips(void **state)
@@ -197,8 +198,12 @@ static void test_real_flips(void **state)
     memset(&o, 0, sizeof(o));
     o.time_s = r.time_s;
     bool all = getenv("NW_TEST_ALL_FLIPS") != NULL;
+    /* Under valgrind (scripts/test runs every unit suite there) the same paths are only
+     * checked for memory errors, so a sparse sample is enough. */
+    const char *preload = getenv("LD_PRELOAD");
+    size_t stride = preload != NULL && strstr(preload, "vgpreload") != NULL ? 211 : 7;
     for (size_t i = 0; i < r.len; i++) {
-        if (!all && i >= 64 && i + 110 < r.len && i % 7 != 0)
+        if (!all && i >= 64 && i + 110 < r.len && i % stride != 0)
             continue;
         r.bytes[i] ^= 0x01;
         nw_err e = nw_attest_verify(&doc, &o, nw_cur_of(r.bytes, r.len));

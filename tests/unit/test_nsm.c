@@ -496,6 +496,19 @@ struct fake {
     pthread_t th;
 };
 
+/* Read exactly n bytes (the client writes header and body separately). */
+static bool read_n(int fd, uint8_t *p, size_t n)
+{
+    while (n > 0) {
+        ssize_t k = recv(fd, p, n, 0);
+        if (k <= 0)
+            return false;
+        p += k;
+        n -= (size_t)k;
+    }
+    return true;
+}
+
 static void *fake_main(void *arg)
 {
     struct fake *f = arg;
@@ -503,12 +516,19 @@ static void *fake_main(void *arg)
     if (c < 0)
         return NULL;
     uint8_t buf[8192];
-    ssize_t n = recv(c, buf, sizeof(buf), 0);
-    (void)n;
+    if (!read_n(c, buf, 4)) {
+        close(c);
+        return NULL;
+    }
+    size_t len = (size_t)buf[2] << 8 | buf[3];
+    if (len > sizeof(buf) || !read_n(c, buf, len)) {
+        close(c);
+        return NULL;
+    }
     if (f->answer != NULL) {
         uint8_t hdr[4] = {0, 0, (uint8_t)(f->answer_len >> 8), (uint8_t)f->answer_len};
         if (send(c, hdr, 4, MSG_NOSIGNAL) == 4 && f->answer_len > 0) {
-            n = send(c, f->answer, f->answer_len, MSG_NOSIGNAL);
+            ssize_t n = send(c, f->answer, f->answer_len, MSG_NOSIGNAL);
             (void)n;
         }
     }
