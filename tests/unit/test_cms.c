@@ -137,7 +137,6 @@ static void test_real_samples_parse(void **state)
     }
 }
 
-
 static int group_setup(void **state)
 {
     (void)state;
