@@ -15,7 +15,13 @@
     X(NW_ERR_NET_SOCKET,         405, "socket could not be created") \
     X(NW_ERR_NET_CONNECT,        406, "connection failed") \
     X(NW_ERR_NET_LISTEN,         407, "cannot listen on address") \
-    X(NW_ERR_ADDR_NOT_NUMERIC,   408, "address needs name resolution")
+    X(NW_ERR_ADDR_NOT_NUMERIC,   408, "address needs name resolution") \
+    X(NW_ERR_PROXY_USAGE,        409, "unknown option, missing argument or bad option value") \
+    X(NW_ERR_PROXY_NUMBER,       410, "numeric option out of range") \
+    X(NW_ERR_PROXY_CONFIG_READ,  411, "configuration file unreadable") \
+    X(NW_ERR_PROXY_CONFIG_YAML,  412, "configuration file is not valid YAML") \
+    X(NW_ERR_PROXY_ALLOWLIST,    413, "allowlist malformed (expected allowlist: - {address: HOST, port: N})") \
+    X(NW_ERR_PROXY_DENIED,       414, "target not in the allowlist")
 /* clang-format on */
 
 #endif /* NW_ERR_NET_H */

@@ -19,12 +19,11 @@ int nw_cli_fail(const char *code, const char *msg)
     else
         fprintf(stderr, "{\"error\":{\"code\":\"internal\",\"message\":\"out of memory\"}}\n");
     if (text != NULL) {
-        /* json_dumps allocated with jansson's (possibly hooked) allocator: free it with that. */
-        json_malloc_t jm = NULL;
-        json_free_t jf = NULL;
-        json_get_alloc_funcs(&jm, &jf);
-        if (jf != NULL)
-            jf(text);
+        /* json_dumps allocates with jansson's (possibly hooked, wiping) allocator. */
+        json_malloc_t m;
+        json_free_t f;
+        json_get_alloc_funcs(&m, &f);
+        f(text);
     }
     json_decref(o);
     return NW_CLI_EXIT_ERR;

@@ -88,7 +88,7 @@ static nw_err parse_vsock(struct nw_addr *out, const char *s)
     size_t clen = (size_t)(colon - s);
     uint64_t cid, port;
     if (clen == 3 && memcmp(s, "any", 3) == 0)
-        cid = VMADDR_CID_ANY;
+        cid = UINT32_MAX; /* VMADDR_CID_ANY */
     else if (!parse_num(s, clen, 0xFFFFFFFEu, &cid))
         return clen == 0 ? NW_ERR_ADDR_SYNTAX : NW_ERR_ADDR_CID;
     /* Port 0xFFFFFFFF is VMADDR_PORT_ANY: not a usable fixed port. */

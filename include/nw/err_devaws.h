@@ -1,0 +1,17 @@
+/*
+ * Error codes of one area: the nw-devaws emulator's internals (700s). The emulator answers
+ * AWS error names on the wire; these codes are for its own modules (blob format, policies)
+ * and their unit tests.
+ * X(NAME, NUMBER, "description"); see <nw/err_list.h> for the rules.
+ */
+#ifndef NW_ERR_DEVAWS_H
+#define NW_ERR_DEVAWS_H
+
+/* clang-format off */
+#define NW_ERRORS_DEVAWS(X) \
+    X(NW_ERR_DEVAWS_BLOB_FORMAT,   700, "ciphertext blob is not in the emulator's format") \
+    X(NW_ERR_DEVAWS_BLOB_AUTH,     701, "ciphertext blob failed authentication (wrong key or context)") \
+    X(NW_ERR_DEVAWS_POLICY_SYNTAX, 702, "malformed policy document")
+/* clang-format on */
+
+#endif /* NW_ERR_DEVAWS_H */

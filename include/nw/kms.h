@@ -1,0 +1,147 @@
+/*
+ * AWS KMS over awsJson1_1 (X-Amz-Target: TrentService.<Op>), the operations nitro-wallet uses:
+ * Encrypt, Decrypt, GenerateDataKey, GenerateRandom, DescribeKey. Field names and types follow
+ * the botocore model kms/2014-11-01; blobs travel as padded standard base64.
+ *
+ * Recipient (Decrypt, GenerateDataKey, GenerateRandom): when recipient_attestation is given,
+ * the request carries {"Recipient": {"KeyEncryptionAlgorithm": "RSAES_OAEP_SHA_256",
+ * "AttestationDocument": <base64>}} and KMS answers CiphertextForRecipient (a CMS
+ * EnvelopedData for the enclave's RSA key) instead of Plaintext. libnwaws treats the document
+ * and the CMS blob as opaque bytes; <nw/attest.h> builds and opens them.
+ *
+ * Each operation is: nw_kms_build_request (exact JSON body) -> nw_aws_json_call ->
+ * nw_kms_parse_response. The builders and parsers are public for tests and fuzzing.
+ */
+#ifndef NW_KMS_H
+#define NW_KMS_H
+
+#include <stdbool.h>
+
+#include <nw/aws.h>
+
+enum nw_kms_op {
+    NW_KMS_ENCRYPT = 1,
+    NW_KMS_DECRYPT = 2,
+    NW_KMS_GENERATE_DATA_KEY = 3,
+    NW_KMS_GENERATE_RANDOM = 4,
+    NW_KMS_DESCRIBE_KEY = 5,
+};
+
+/* One encryption-context pair (NUL-terminated UTF-8). */
+struct nw_kms_kv {
+    const char *key;
+    const char *value;
+};
+
+/*
+ * A request; fields an operation does not use must be left zero/NULL (the builder refuses
+ * them rather than dropping them silently). Nothing is owned.
+ *  key_id:                Encrypt, GenerateDataKey, DescribeKey (required); Decrypt (optional)
+ *  plaintext:             Encrypt (1..4096 bytes; secret)
+ *  ciphertext_blob:       Decrypt (1..6144 bytes)
+ *  context, n_context:    EncryptionContext: Encrypt, Decrypt, GenerateDataKey
+ *  encryption_algorithm:  Encrypt, Decrypt (NULL: omitted, KMS uses SYMMETRIC_DEFAULT)
+ *  number_of_bytes:       GenerateDataKey (1..1024, or 0 to use key_spec), GenerateRandom
+ *  key_spec:              GenerateDataKey: "AES_256" or "AES_128" (NULL with number_of_bytes 0:
+ *                         "AES_256")
+ *  recipient_attestation: Decrypt, GenerateDataKey, GenerateRandom: an attestation document
+ *                         (1..262144 bytes) for the Recipient field; empty: no Recipient
+ */
+struct nw_kms_request {
+    const char *key_id;
+    struct nw_cur plaintext;
+    struct nw_cur ciphertext_blob;
+    const struct nw_kms_kv *context;
+    size_t n_context;
+    const char *encryption_algorithm;
+    uint32_t number_of_bytes;
+    const char *key_spec;
+    struct nw_cur recipient_attestation;
+};
+
+/*
+ * A response. Initialise with nw_kms_result_init, free with nw_kms_result_clear (wipes).
+ *  plaintext:                Decrypt, GenerateDataKey, GenerateRandom without Recipient (secret)
+ *  ciphertext_blob:          Encrypt, GenerateDataKey
+ *  ciphertext_for_recipient: with Recipient (the CMS EnvelopedData, BER)
+ *  key_id:                   the key ARN KMS reports (Encrypt, Decrypt, GenerateDataKey,
+ *                            DescribeKey: KeyMetadata.KeyId); "" when absent
+ *  arn, key_state, key_usage, key_spec, description, enabled: DescribeKey (KeyMetadata)
+ *  encryption_algorithm:     Encrypt, Decrypt
+ */
+struct nw_kms_result {
+    struct nw_buf plaintext;
+    struct nw_buf ciphertext_blob;
+    struct nw_buf ciphertext_for_recipient;
+    char key_id[2049];
+    char arn[2049];
+    char key_state[32];
+    char key_usage[32];
+    char key_spec[32];
+    char encryption_algorithm[32];
+    char description[512];
+    bool enabled;
+};
+
+void nw_kms_result_init(struct nw_kms_result *r) NW_NONNULL(1);
+void nw_kms_result_clear(struct nw_kms_result *r) NW_NONNULL(1);
+
+/* The operation name ("Encrypt", ...), or NULL for an unknown op. */
+const char *nw_kms_op_name(enum nw_kms_op op);
+
+/*
+ * Build the JSON body of op into out (appended; pass a secret buffer: it can hold a
+ * plaintext). Key order is fixed (model order) so bodies are reproducible.
+ * Returns: NW_OK; NW_ERR_INVALID_ARG (a required field missing, a field the op does not take,
+ * a size outside the model's bounds, non-UTF-8 text); NW_ERR_NOMEM; NW_ERR_BUF_FULL.
+ */
+nw_err nw_kms_build_request(struct nw_buf *out, enum nw_kms_op op, const struct nw_kms_request *req)
+    NW_MUST_USE NW_NONNULL(1, 3);
+
+/*
+ * Parse a 200 response body of op into r (cleared first; cleared again on failure).
+ * Required members per op: Encrypt CiphertextBlob; Decrypt Plaintext or
+ * CiphertextForRecipient; GenerateDataKey CiphertextBlob and (Plaintext or
+ * CiphertextForRecipient); GenerateRandom Plaintext or CiphertextForRecipient; DescribeKey
+ * KeyMetadata.KeyId. Unknown members are ignored; a member of the wrong type is an error.
+ * Returns: NW_OK; NW_ERR_AWS_RESPONSE; NW_ERR_NOMEM; NW_ERR_BUF_FULL.
+ */
+nw_err nw_kms_parse_response(struct nw_kms_result *r, enum nw_kms_op op, struct nw_cur body)
+    NW_MUST_USE NW_NONNULL(1);
+
+/*
+ * Call op on KMS: build, send (signed; retried as configured: every KMS op here is safe to
+ * repeat), parse. err (may be NULL) gets the AWS error name, message, status and request id.
+ * Handles secrets: request and response bodies are wiped.
+ * Returns: NW_OK; errors of the three steps, e.g. NW_ERR_AWS_NOT_FOUND, NW_ERR_AWS_DISABLED,
+ * NW_ERR_AWS_INVALID_CIPHERTEXT (also a wrong encryption context), NW_ERR_AWS_ACCESS_DENIED.
+ */
+nw_err nw_kms_call(struct nw_aws_client *c,
+                   struct nw_kms_result *r,
+                   enum nw_kms_op op,
+                   const struct nw_kms_request *req,
+                   struct nw_aws_error *err) NW_MUST_USE NW_NONNULL(1, 2, 4);
+
+/* Convenience wrappers of nw_kms_call, one per operation. */
+nw_err nw_kms_encrypt(struct nw_aws_client *c,
+                      struct nw_kms_result *r,
+                      const struct nw_kms_request *req,
+                      struct nw_aws_error *err) NW_MUST_USE NW_NONNULL(1, 2, 3);
+nw_err nw_kms_decrypt(struct nw_aws_client *c,
+                      struct nw_kms_result *r,
+                      const struct nw_kms_request *req,
+                      struct nw_aws_error *err) NW_MUST_USE NW_NONNULL(1, 2, 3);
+nw_err nw_kms_generate_data_key(struct nw_aws_client *c,
+                                struct nw_kms_result *r,
+                                const struct nw_kms_request *req,
+                                struct nw_aws_error *err) NW_MUST_USE NW_NONNULL(1, 2, 3);
+nw_err nw_kms_generate_random(struct nw_aws_client *c,
+                              struct nw_kms_result *r,
+                              const struct nw_kms_request *req,
+                              struct nw_aws_error *err) NW_MUST_USE NW_NONNULL(1, 2, 3);
+nw_err nw_kms_describe_key(struct nw_aws_client *c,
+                           struct nw_kms_result *r,
+                           const struct nw_kms_request *req,
+                           struct nw_aws_error *err) NW_MUST_USE NW_NONNULL(1, 2, 3);
+
+#endif /* NW_KMS_H */

@@ -1,0 +1,391 @@
+/*
+ * nw-devaws: a local emulator of KMS, Secrets Manager and IMDSv2 for development and tests.
+ *
+ *   nw-devaws --state DIR [--listen ADDR] [--imds-listen ADDR] [--region R] [--account ID]
+ *             [--instance-role NAME] [--instance-id ID] [--cred-lifetime-s N] [--skew-s N]
+ *             [--log-level L] [--log-json] [--record FILE]
+ *   nw-devaws admin --state DIR create-role NAME
+ *   nw-devaws admin --state DIR put-role-policy NAME FILE|-
+ *   nw-devaws admin --state DIR create-access-key NAME [--session-s N]
+ *
+ * The server runs in the foreground until SIGINT/SIGTERM and writes DIR/env (export lines for
+ * AWS clients), DIR/ports.json and DIR/ca.pem. See docs/devaws.md.
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <nw/addr.h>
+#include <nw/log.h>
+#include <nw/mem.h>
+
+#include "devaws_http.h"
+#include "devaws_int.h"
+
+struct opts {
+    struct nw_dv_config cfg;
+    const char *listen;
+    const char *imds_listen;
+    const char *record; /* --record FILE (tests) */
+    enum nw_log_level level;
+    bool json;
+};
+
+static int usage(void)
+{
+    (void)fputs("usage: nw-devaws --state DIR [--listen ADDR] [--imds-listen ADDR] [--region R]\n"
+                "                 [--account ID] [--instance-role NAME] [--instance-id ID]\n"
+                "                 [--cred-lifetime-s N] [--skew-s N] [--log-level L] [--log-json]\n"
+                "                 [--record FILE]   (tests: append request/response JSON lines)\n"
+                "       nw-devaws admin --state DIR create-role NAME\n"
+                "       nw-devaws admin --state DIR put-role-policy NAME FILE|-\n"
+                "       nw-devaws admin --state DIR create-access-key NAME [--session-s N]\n"
+                "ADDR is tcp:HOST:PORT (port 0 picks a free one) or unix:/PATH;\n"
+                "defaults tcp:127.0.0.1:0 for both listeners.\n",
+                stderr);
+    return 2;
+}
+
+static bool copy_opt(char *dst, size_t cap, const char *v)
+{
+    if (v == NULL || strlen(v) >= cap)
+        return false;
+    memcpy(dst, v, strlen(v) + 1);
+    return true;
+}
+
+static bool parse_long(const char *s, long lo, long hi, long *out)
+{
+    char *end = NULL;
+    if (s == NULL)
+        return false;
+    errno = 0;
+    long v = strtol(s, &end, 10);
+    if (errno != 0 || end == s || *end != '\0' || v < lo || v > hi)
+        return false;
+    *out = v;
+    return true;
+}
+
+/* Parse options from argv[*i...]; stops at the first non-option (admin's command). */
+static bool parse_opts(struct opts *o, int argc, char **argv, int *i)
+{
+    for (; *i < argc; (*i)++) {
+        const char *a = argv[*i];
+        const char *v = *i + 1 < argc ? argv[*i + 1] : NULL;
+        bool ok = true, takes = true;
+        if (strcmp(a, "--state") == 0)
+            ok = copy_opt(o->cfg.state_dir, sizeof(o->cfg.state_dir), v);
+        else if (strcmp(a, "--listen") == 0)
+            o->listen = v;
+        else if (strcmp(a, "--imds-listen") == 0)
+            o->imds_listen = v;
+        else if (strcmp(a, "--region") == 0)
+            ok = copy_opt(o->cfg.region, sizeof(o->cfg.region), v);
+        else if (strcmp(a, "--account") == 0)
+            ok = v != NULL && strlen(v) == NW_DV_ACCOUNT_LEN &&
+                 strspn(v, "0123456789") == NW_DV_ACCOUNT_LEN &&
+                 copy_opt(o->cfg.account, sizeof(o->cfg.account), v);
+        else if (strcmp(a, "--instance-role") == 0)
+            ok = copy_opt(o->cfg.instance_role, sizeof(o->cfg.instance_role), v);
+        else if (strcmp(a, "--instance-id") == 0)
+            ok = copy_opt(o->cfg.instance_id, sizeof(o->cfg.instance_id), v);
+        else if (strcmp(a, "--cred-lifetime-s") == 0)
+            ok = parse_long(v, 2, 43200, &o->cfg.cred_lifetime_s);
+        else if (strcmp(a, "--skew-s") == 0)
+            ok = parse_long(v, 1, 86400, &o->cfg.skew_s);
+        else if (strcmp(a, "--log-level") == 0)
+            ok = v != NULL && nw_log_level_parse(v, &o->level);
+        else if (strcmp(a, "--record") == 0)
+            o->record = v;
+        else if (strcmp(a, "--log-json") == 0)
+            o->json = true, takes = false;
+        else
+            return true; /* not an option */
+        if (!ok || (takes && v == NULL)) {
+            (void)fprintf(stderr, "nw-devaws: bad value for %s\n", a);
+            return false;
+        }
+        if (takes)
+            (*i)++;
+    }
+    return true;
+}
+
+static void defaults(struct opts *o)
+{
+    memset(o, 0, sizeof(*o));
+    copy_opt(o->cfg.region, sizeof(o->cfg.region), "us-east-1");
+    copy_opt(o->cfg.account, sizeof(o->cfg.account), "111122223333");
+    copy_opt(o->cfg.instance_role, sizeof(o->cfg.instance_role), "nw-instance-role");
+    copy_opt(o->cfg.instance_id, sizeof(o->cfg.instance_id), "i-0devaws0000000001");
+    o->cfg.cred_lifetime_s = 6L * 3600;
+    o->cfg.skew_s = 300;
+    o->listen = "tcp:127.0.0.1:0";
+    o->imds_listen = "tcp:127.0.0.1:0";
+    o->level = NW_LOG_INFO;
+    o->cfg.record_fd = -1;
+}
+
+/* Append  export NAME='value'  with the value single-quoted for sh. */
+static nw_err export_line(struct nw_buf *b, const char *name, const char *value)
+{
+    NW_TRY(nw_buf_appendf(b, "export %s='", name));
+    for (const char *p = value; *p; p++) {
+        if (*p == '\'')
+            NW_TRY(nw_buf_append_str(b, "'\\''"));
+        else
+            NW_TRY(nw_buf_append_byte(b, (uint8_t)*p));
+    }
+    return nw_buf_append_str(b, "'\n");
+}
+
+/* The bound address of fd as an nw address text and, for tcp, a URL base. */
+static void bound(int fd, char addr[NW_ADDR_TEXT_MAX], char url_host[NW_ADDR_TEXT_MAX], int *port)
+{
+    struct sockaddr_storage ss;
+    socklen_t len = sizeof(ss);
+    struct nw_addr a;
+    memset(&ss, 0, sizeof(ss));
+    addr[0] = url_host[0] = '\0';
+    *port = 0;
+    if (getsockname(fd, (struct sockaddr *)&ss, &len) != 0)
+        return;
+    nw_sockaddr_format(addr, &ss, len);
+    if (nw_addr_parse(&a, addr) == NW_OK && a.kind == NW_ADDR_TCP) {
+        *port = a.port;
+        (void)snprintf(url_host, NW_ADDR_TEXT_MAX, strchr(a.host, ':') ? "[%s]" : "%s", a.host);
+    }
+}
+
+static nw_err write_env(const struct opts *o,
+                        const struct nw_dv_listener *api,
+                        const struct nw_dv_listener *imds,
+                        const json_t *admin)
+{
+    char aaddr[NW_ADDR_TEXT_MAX], ahost[NW_ADDR_TEXT_MAX], iaddr[NW_ADDR_TEXT_MAX],
+        ihost[NW_ADDR_TEXT_MAX], url[NW_ADDR_TEXT_MAX + 32], ca[512], arn[NW_DV_ARN_MAX];
+    int aport, iport;
+    struct nw_buf b;
+    nw_err err = NW_OK;
+    bound(api->fd, aaddr, ahost, &aport);
+    bound(imds->fd, iaddr, ihost, &iport);
+    (void)snprintf(ca, sizeof(ca), "%s/ca.pem", o->cfg.state_dir);
+    nw_dv_role_arn(&o->cfg, arn, o->cfg.instance_role);
+    nw_buf_init(&b, (size_t)64 * 1024, true); /* holds the administrator's secret key */
+    NW_CHECK(nw_buf_append_str(&b, "# nw-devaws: `. THIS_FILE` points AWS clients at the "
+                                   "emulator.\nunset AWS_SESSION_TOKEN AWS_SECURITY_TOKEN "
+                                   "AWS_PROFILE AWS_DEFAULT_PROFILE\n"));
+    NW_CHECK(export_line(&b, "AWS_REGION", o->cfg.region));
+    NW_CHECK(export_line(&b, "AWS_DEFAULT_REGION", o->cfg.region));
+    NW_CHECK(export_line(&b, "AWS_ACCESS_KEY_ID", nw_dv_jstr(admin, "AccessKeyId")));
+    NW_CHECK(export_line(&b, "AWS_SECRET_ACCESS_KEY", nw_dv_jstr(admin, "SecretAccessKey")));
+    NW_CHECK(export_line(&b, "AWS_CA_BUNDLE", ca));
+    if (aport > 0) {
+        (void)snprintf(url, sizeof(url), "https://%s:%d", ahost, aport);
+        NW_CHECK(export_line(&b, "AWS_ENDPOINT_URL_KMS", url));
+        NW_CHECK(export_line(&b, "AWS_ENDPOINT_URL_SECRETS_MANAGER", url));
+    }
+    if (iport > 0) {
+        (void)snprintf(url, sizeof(url), "http://%s:%d/", ihost, iport);
+        NW_CHECK(export_line(&b, "AWS_EC2_METADATA_SERVICE_ENDPOINT", url));
+    }
+    NW_CHECK(export_line(&b, "NW_DEVAWS_STATE", o->cfg.state_dir));
+    NW_CHECK(export_line(&b, "NW_DEVAWS_ADDR", aaddr));
+    NW_CHECK(export_line(&b, "NW_DEVAWS_IMDS_ADDR", iaddr));
+    NW_CHECK(export_line(&b, "NW_DEVAWS_ACCOUNT", o->cfg.account));
+    NW_CHECK(export_line(&b, "NW_DEVAWS_INSTANCE_ROLE_ARN", arn));
+    NW_CHECK(nw_dv_write_file(o->cfg.state_dir, "env", b.ptr, b.len, 0600));
+    nw_buf_clear(&b);
+    json_t *ports = json_pack("{s:s, s:s, s:i, s:i}", "api", aaddr, "imds", iaddr, "api_port",
+                              aport, "imds_port", iport);
+    err = nw_dv_json_dump(&b, ports);
+    json_decref(ports);
+    if (err == NW_OK)
+        err = nw_dv_write_file(o->cfg.state_dir, "ports.json", b.ptr, b.len, 0644);
+    nw_log(NW_LOG_INFO, "listening", "api", aaddr, "imds", iaddr, "state", o->cfg.state_dir, NULL);
+out:
+    nw_buf_clear(&b);
+    return err;
+}
+
+static nw_err open_listener(struct nw_dv_listener *l, const char *text)
+{
+    struct nw_addr a;
+    NW_TRY(nw_addr_parse(&a, text));
+    if (a.kind == NW_ADDR_VSOCK)
+        return NW_ERR_UNSUPPORTED;
+    return nw_net_listen(&a, 64, &l->fd);
+}
+
+static int fail(const char *what, nw_err err)
+{
+    nw_log(NW_LOG_ERROR, what, "error", nw_err_name(err), NULL);
+    return 1;
+}
+
+static int serve(struct opts *o)
+{
+    struct nw_dv_listener api = {&o->cfg, false, -1, NULL}, imds = {&o->cfg, true, -1, NULL};
+    struct nw_buf cert, key;
+    struct nw_dv_state st;
+    json_t *admin = NULL;
+    sigset_t set;
+    int sig = 0, rc = 1;
+    nw_err err;
+    nw_buf_init(&cert, (size_t)64 * 1024, false);
+    nw_buf_init(&key, (size_t)64 * 1024, true);
+    (void)sigemptyset(&set);
+    (void)sigaddset(&set, SIGINT);
+    (void)sigaddset(&set, SIGTERM);
+    (void)pthread_sigmask(SIG_BLOCK, &set, NULL); /* before MHD starts its threads */
+    (void)signal(SIGPIPE, SIG_IGN);
+    if ((err = nw_dv_random(o->cfg.imds_key, sizeof(o->cfg.imds_key))) != NW_OK ||
+        (err = nw_dv_tls_setup(&o->cfg, &cert, &key)) != NW_OK) {
+        rc = fail("tls_setup", err);
+        goto out;
+    }
+    if ((err = nw_dv_state_open(&st, &o->cfg)) == NW_OK) {
+        err = nw_dv_iam_bootstrap(&st);
+        if (err == NW_OK)
+            err = nw_dv_iam_admin_key(&st, &admin);
+        if (err == NW_OK)
+            err = nw_dv_state_commit(&st);
+        nw_dv_state_close(&st);
+    }
+    if (err != NW_OK) {
+        rc = fail("state", err);
+        goto out;
+    }
+    if ((err = open_listener(&api, o->listen)) != NW_OK ||
+        (err = open_listener(&imds, o->imds_listen)) != NW_OK) {
+        rc = fail("listen", err);
+        goto out;
+    }
+    if ((err = nw_dv_listener_start(&api, (const char *)cert.ptr, (const char *)key.ptr)) !=
+            NW_OK ||
+        (err = nw_dv_listener_start(&imds, NULL, NULL)) != NW_OK) {
+        rc = fail("http_start", err);
+        goto out;
+    }
+    if ((err = write_env(o, &api, &imds, admin)) != NW_OK) {
+        rc = fail("write_env", err);
+        goto out;
+    }
+    json_decref(admin);
+    admin = NULL;
+    while (sigwait(&set, &sig) != 0) {
+    }
+    nw_log(NW_LOG_INFO, "stopping", NULL);
+    rc = 0;
+out:
+    json_decref(admin);
+    nw_dv_listener_stop(&api);
+    nw_dv_listener_stop(&imds);
+    if (api.daemon == NULL && api.fd >= 0 && rc != 0)
+        close(api.fd);
+    nw_buf_clear(&cert);
+    nw_buf_clear(&key);
+    return rc;
+}
+
+static int print_json(const json_t *v)
+{
+    struct nw_buf b;
+    nw_buf_init(&b, (size_t)64 * 1024, true);
+    int rc = nw_dv_json_dump(&b, v) == NW_OK && nw_buf_cstr(&b) == NW_OK ? 0 : 1;
+    if (rc == 0)
+        (void)fprintf(stdout, "%s\n", (const char *)b.ptr);
+    nw_buf_clear(&b);
+    return rc;
+}
+
+static int admin(struct opts *o, int argc, char **argv)
+{
+    struct nw_dv_state st;
+    json_t *out = NULL;
+    nw_err err;
+    int rc = 1;
+    if (argc < 2)
+        return usage();
+    const char *cmd = argv[0], *name = argv[1];
+    if ((err = nw_dv_state_open(&st, &o->cfg)) != NW_OK)
+        return fail("state", err);
+    err = nw_dv_iam_bootstrap(&st);
+    if (err == NW_OK && strcmp(cmd, "create-role") == 0 && argc == 2) {
+        err = nw_dv_iam_create_role(&st, name);
+        char arn[NW_DV_ARN_MAX];
+        nw_dv_role_arn(&o->cfg, arn, name);
+        out = json_pack("{s:s, s:s}", "RoleName", name, "Arn", arn);
+    } else if (err == NW_OK && strcmp(cmd, "put-role-policy") == 0 && argc == 3) {
+        json_error_t jerr;
+        json_t *p = strcmp(argv[2], "-") == 0 ? json_loadf(stdin, 0, &jerr)
+                                              : json_load_file(argv[2], 0, &jerr);
+        err = p ? nw_dv_iam_put_policy(&st, name, p) : NW_ERR_JSON;
+        json_decref(p);
+        out = json_pack("{s:s}", "RoleName", name);
+    } else if (err == NW_OK && strcmp(cmd, "create-access-key") == 0 &&
+               (argc == 2 || (argc == 4 && strcmp(argv[2], "--session-s") == 0))) {
+        long life = 0;
+        if (argc == 4 && !parse_long(argv[3], 1, 43200, &life))
+            err = NW_ERR_INVALID_ARG;
+        else
+            err = nw_dv_iam_issue(&st, &out, name, life);
+    } else if (err == NW_OK) {
+        nw_dv_state_close(&st);
+        return usage();
+    }
+    if (err == NW_OK)
+        err = nw_dv_state_commit(&st);
+    nw_dv_state_close(&st);
+    if (err != NW_OK) {
+        (void)fprintf(stderr, "{\"error\":{\"code\":\"%s\",\"message\":\"%s\"}}\n",
+                      nw_err_code(err), nw_err_str(err));
+    } else {
+        rc = print_json(out);
+    }
+    json_decref(out);
+    return rc;
+}
+
+int main(int argc, char **argv)
+{
+    struct opts o;
+    int i = 1;
+    bool is_admin = argc > 1 && strcmp(argv[1], "admin") == 0;
+    defaults(&o);
+    if (is_admin)
+        i = 2;
+    if (nw_mem_hook_libraries() != 0) {
+        (void)fputs("nw-devaws: cannot install allocator hooks\n", stderr);
+        return 1;
+    }
+    if (!parse_opts(&o, argc, argv, &i) || o.cfg.state_dir[0] == '\0')
+        return usage();
+    if (!is_admin && i != argc)
+        return usage();
+    nw_log_setup("nw-devaws", is_admin ? NW_LOG_WARN : o.level, o.json);
+    if (mkdir(o.cfg.state_dir, 0700) != 0 && errno != EEXIST) {
+        (void)fprintf(stderr, "nw-devaws: cannot create %s\n", o.cfg.state_dir);
+        return 1;
+    }
+    if (is_admin)
+        return admin(&o, argc - i, argv + i);
+    if (o.record != NULL) {
+        o.cfg.record_fd = open(o.record, O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0600);
+        if (o.cfg.record_fd < 0) {
+            (void)fprintf(stderr, "nw-devaws: cannot open %s\n", o.record);
+            return 1;
+        }
+        nw_log(NW_LOG_WARN, "recording", "file", o.record, "note",
+               "request and response bodies (secrets included) are written there", NULL);
+    }
+    if (nw_daemon_harden() != 0)
+        nw_log(NW_LOG_WARN, "harden_failed", NULL);
+    return serve(&o);
+}

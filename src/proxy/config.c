@@ -1,0 +1,490 @@
+/*
+ * nw-proxy configuration: the command line (native and vsock-proxy forms) and the vsock-proxy
+ * allowlist YAML. Pure parsing plus one file read; no sockets.
+ */
+#include <arpa/inet.h>
+#include <errno.h>
+#include <netinet/in.h>
+#include <stdio.h>
+#include <string.h>
+#include <strings.h>
+#include <sys/socket.h>
+#include <yaml.h>
+
+#include <nw/err.h>
+
+#include "proxy.h"
+
+#define DIAG(...) (void)snprintf(diag, NW_PROXY_DIAG_MAX, __VA_ARGS__)
+
+static bool parse_uint(const char *s, uint64_t min, uint64_t max, uint64_t *out)
+{
+    uint64_t v = 0;
+    if (*s == '\0' || strlen(s) > 20)
+        return false;
+    for (; *s != '\0'; s++) {
+        if (*s < '0' || *s > '9')
+            return false;
+        v = v * 10 + (uint64_t)(*s - '0');
+        if (v > max)
+            return false;
+    }
+    if (v < min)
+        return false;
+    *out = v;
+    return true;
+}
+
+static void cfg_defaults(struct nw_proxy_cfg *cfg)
+{
+    memset(cfg, 0, sizeof(*cfg));
+    cfg->family = AF_UNSPEC;
+    cfg->workers = 1;
+    cfg->max_conns = 4096;
+    cfg->idle_timeout_s = 0;
+    cfg->connect_timeout_ms = 10000;
+    cfg->dns_ttl_max_s = 60;
+    cfg->drain_s = 30;
+    cfg->pipe_size = 256 * 1024;
+    cfg->log_level = NW_LOG_INFO;
+}
+
+static nw_err add_route(struct nw_proxy_cfg *cfg, char *diag, const char *l, const char *c)
+{
+    if (cfg->nroutes == NW_PROXY_ROUTES_MAX) {
+        DIAG("too many routes (at most %d)", NW_PROXY_ROUTES_MAX);
+        return NW_ERR_PROXY_USAGE;
+    }
+    struct nw_proxy_route *r = &cfg->routes[cfg->nroutes];
+    nw_err err = nw_addr_parse(&r->listen, l);
+    if (err != NW_OK) {
+        DIAG("listen address '%.100s': %s", l, nw_err_str(err));
+        return err;
+    }
+    err = nw_addr_parse(&r->connect, c);
+    if (err != NW_OK) {
+        DIAG("connect address '%.100s': %s", c, nw_err_str(err));
+        return err;
+    }
+    cfg->nroutes++;
+    return NW_OK;
+}
+
+/* Options that take a value; numeric ones carry their range. */
+struct opt {
+    const char *name;
+    const char *alias;
+    uint64_t min, max; /* max 0: not numeric */
+};
+
+static const struct opt opts_with_value[] = {
+    {"--listen", NULL, 0, 0},
+    {"--connect", NULL, 0, 0},
+    {"--route", NULL, 0, 0},
+    {"--config", NULL, 0, 0},
+    {"--listen-override", NULL, 0, 0},
+    {"--log-format", NULL, 0, 0},
+    {"--log-level", NULL, 0, 0},
+    {"--num_workers", "-w", 1, 64},
+    {"--max-conns", NULL, 1, 1000000},
+    {"--idle-timeout", NULL, 0, 604800},
+    {"--connect-timeout", NULL, 1, 600000},
+    {"--dns-ttl-max", NULL, 0, 86400},
+    {"--drain-timeout", NULL, 0, 3600},
+    {"--pipe-size", NULL, 4096, 1 << 20},
+};
+
+struct pending {
+    const char *listen, *connect, *override;
+    const char *pos[3];
+    size_t npos;
+};
+
+static nw_err apply_value(
+    struct nw_proxy_cfg *cfg, struct pending *p, char *diag, const struct opt *o, const char *v)
+{
+    uint64_t n = 0;
+    if (o->max != 0 && !parse_uint(v, o->min, o->max, &n)) {
+        DIAG("%s: '%.40s' is not a number in %llu..%llu", o->name, v, (unsigned long long)o->min,
+             (unsigned long long)o->max);
+        return NW_ERR_PROXY_NUMBER;
+    }
+    const char *k = o->name;
+    if (strcmp(k, "--listen") == 0 || strcmp(k, "--connect") == 0) {
+        const char **slot = k[2] == 'l' ? &p->listen : &p->connect;
+        if (*slot != NULL) {
+            DIAG("%s given twice before its pair (use --route LISTEN=CONNECT for more)", k);
+            return NW_ERR_PROXY_USAGE;
+        }
+        *slot = v;
+        if (p->listen != NULL && p->connect != NULL) {
+            NW_TRY(add_route(cfg, diag, p->listen, p->connect));
+            p->listen = p->connect = NULL;
+        }
+    } else if (strcmp(k, "--route") == 0) {
+        const char *eq = strchr(v, '=');
+        char l[NW_ADDR_TEXT_MAX];
+        if (eq == NULL || (size_t)(eq - v) >= sizeof(l)) {
+            DIAG("--route '%.100s': expected LISTEN=CONNECT", v);
+            return NW_ERR_PROXY_USAGE;
+        }
+        memcpy(l, v, (size_t)(eq - v));
+        l[eq - v] = '\0';
+        NW_TRY(add_route(cfg, diag, l, eq + 1));
+    } else if (strcmp(k, "--config") == 0) {
+        if (*v == '\0' || strlen(v) >= sizeof(cfg->config_path)) {
+            DIAG("--config: bad path");
+            return NW_ERR_PROXY_USAGE;
+        }
+        memcpy(cfg->config_path, v, strlen(v) + 1);
+    } else if (strcmp(k, "--listen-override") == 0) {
+        p->override = v;
+    } else if (strcmp(k, "--log-format") == 0) {
+        if (strcmp(v, "json") != 0 && strcmp(v, "text") != 0) {
+            DIAG("--log-format: '%.40s' (expected text or json)", v);
+            return NW_ERR_PROXY_USAGE;
+        }
+        cfg->log_json = v[0] == 'j';
+    } else if (strcmp(k, "--log-level") == 0) {
+        if (!nw_log_level_parse(v, &cfg->log_level)) {
+            DIAG("--log-level: '%.40s' (expected debug, info, warn or error)", v);
+            return NW_ERR_PROXY_USAGE;
+        }
+    } else if (strcmp(k, "--num_workers") == 0) {
+        cfg->workers = (unsigned)n;
+    } else if (strcmp(k, "--max-conns") == 0) {
+        cfg->max_conns = (unsigned)n;
+    } else if (strcmp(k, "--idle-timeout") == 0) {
+        cfg->idle_timeout_s = (unsigned)n;
+    } else if (strcmp(k, "--connect-timeout") == 0) {
+        cfg->connect_timeout_ms = (unsigned)n;
+    } else if (strcmp(k, "--dns-ttl-max") == 0) {
+        cfg->dns_ttl_max_s = (unsigned)n;
+    } else if (strcmp(k, "--drain-timeout") == 0) {
+        cfg->drain_s = (unsigned)n;
+    } else {
+        cfg->pipe_size = (unsigned)n;
+    }
+    return NW_OK;
+}
+
+/* The vsock-proxy form: LOCAL_VSOCK_PORT REMOTE_HOST REMOTE_PORT. */
+static nw_err compat_route(struct nw_proxy_cfg *cfg, const struct pending *p, char *diag)
+{
+    char l[NW_ADDR_TEXT_MAX], c[NW_ADDR_TEXT_MAX];
+    uint64_t port;
+    if (!parse_uint(p->pos[0], 0, 0xFFFFFFFEu, &port)) {
+        DIAG("local vsock port '%.40s' is not a number in 0..4294967294", p->pos[0]);
+        return NW_ERR_ADDR_PORT;
+    }
+    if (!parse_uint(p->pos[2], 0, 65535, &port)) {
+        DIAG("remote port '%.40s' is not a number in 0..65535", p->pos[2]);
+        return NW_ERR_ADDR_PORT;
+    }
+    if (p->override != NULL)
+        (void)snprintf(l, sizeof(l), "%s", p->override);
+    else
+        (void)snprintf(l, sizeof(l), "vsock:any:%s", p->pos[0]);
+    const char *h = p->pos[1];
+    if (strchr(h, ':') != NULL && h[0] != '[')
+        (void)snprintf(c, sizeof(c), "tcp:[%.300s]:%s", h, p->pos[2]);
+    else
+        (void)snprintf(c, sizeof(c), "tcp:%.300s:%s", h, p->pos[2]);
+    cfg->compat = true;
+    if (cfg->config_path[0] == '\0')
+        memcpy(cfg->config_path, NW_PROXY_DEFAULT_YAML, sizeof(NW_PROXY_DEFAULT_YAML));
+    return add_route(cfg, diag, l, c);
+}
+
+static const struct opt *find_opt(const char *name, size_t len)
+{
+    for (size_t i = 0; i < NW_ARRAY_LEN(opts_with_value); i++) {
+        const struct opt *o = &opts_with_value[i];
+        if ((strlen(o->name) == len && memcmp(o->name, name, len) == 0) ||
+            (o->alias != NULL && strlen(o->alias) == len && memcmp(o->alias, name, len) == 0))
+            return o;
+    }
+    return NULL;
+}
+
+static nw_err finish(struct nw_proxy_cfg *cfg, struct pending *p, char *diag)
+{
+    if (p->listen != NULL || p->connect != NULL) {
+        DIAG("%s needs a matching %s", p->listen ? "--listen" : "--connect",
+             p->listen ? "--connect" : "--listen");
+        return NW_ERR_PROXY_USAGE;
+    }
+    if (p->npos != 0 && p->npos != 3) {
+        DIAG("expected LOCAL_VSOCK_PORT REMOTE_HOST REMOTE_PORT, got %zu positional argument(s)",
+             p->npos);
+        return NW_ERR_PROXY_USAGE;
+    }
+    if (p->npos == 3) {
+        if (cfg->nroutes != 0) {
+            DIAG("the vsock-proxy form cannot be mixed with --listen/--route");
+            return NW_ERR_PROXY_USAGE;
+        }
+        NW_TRY(compat_route(cfg, p, diag));
+    } else if (p->override != NULL) {
+        DIAG("--listen-override only applies to the vsock-proxy form");
+        return NW_ERR_PROXY_USAGE;
+    }
+    if (cfg->nroutes == 0 && !cfg->help) {
+        DIAG("no route: give --listen ADDR --connect ADDR, --route LISTEN=CONNECT, or "
+             "LOCAL_VSOCK_PORT REMOTE_HOST REMOTE_PORT");
+        return NW_ERR_PROXY_USAGE;
+    }
+    for (size_t i = 0; i < cfg->nroutes; i++) {
+        struct nw_proxy_route *r = &cfg->routes[i];
+        char l[NW_ADDR_TEXT_MAX], c[NW_ADDR_TEXT_MAX];
+        nw_addr_format(l, &r->listen);
+        nw_addr_format(c, &r->connect);
+        (void)snprintf(r->text, sizeof(r->text), "%s=%s", l, c);
+    }
+    return NW_OK;
+}
+
+nw_err nw_proxy_parse_args(struct nw_proxy_cfg *cfg,
+                           char diag[NW_PROXY_DIAG_MAX],
+                           int argc,
+                           const char *const *argv)
+{
+    struct pending p;
+    memset(&p, 0, sizeof(p));
+    cfg_defaults(cfg);
+    diag[0] = '\0';
+    for (int i = 1; i < argc; i++) {
+        const char *a = argv[i];
+        if (strcmp(a, "-h") == 0 || strcmp(a, "--help") == 0) {
+            cfg->help = true;
+        } else if (strcmp(a, "-4") == 0 || strcmp(a, "--ipv4") == 0) {
+            cfg->family = AF_INET;
+        } else if (strcmp(a, "-6") == 0 || strcmp(a, "--ipv6") == 0) {
+            cfg->family = AF_INET6;
+        } else if (a[0] == '-' && a[1] != '\0') {
+            const char *eq = strncmp(a, "--", 2) == 0 ? strchr(a, '=') : NULL;
+            size_t nlen = eq != NULL ? (size_t)(eq - a) : strlen(a);
+            const struct opt *o = find_opt(a, nlen);
+            if (o == NULL) {
+                DIAG("unknown option '%.60s'", a);
+                return NW_ERR_PROXY_USAGE;
+            }
+            const char *v = eq != NULL ? eq + 1 : (i + 1 < argc ? argv[++i] : NULL);
+            if (v == NULL) {
+                DIAG("option %s needs a value", o->name);
+                return NW_ERR_PROXY_USAGE;
+            }
+            NW_TRY(apply_value(cfg, &p, diag, o, v));
+        } else {
+            if (p.npos == NW_ARRAY_LEN(p.pos)) {
+                DIAG("unexpected argument '%.60s'", a);
+                return NW_ERR_PROXY_USAGE;
+            }
+            p.pos[p.npos++] = a;
+        }
+    }
+    return finish(cfg, &p, diag);
+}
+
+/* ---- allowlist YAML (vsock-proxy's format) ---- */
+
+static const char *scalar(yaml_node_t *n)
+{
+    return n != NULL && n->type == YAML_SCALAR_NODE ? (const char *)n->data.scalar.value : NULL;
+}
+
+static nw_err
+parse_entry(struct nw_proxy_allow *e, char *diag, yaml_document_t *doc, yaml_node_t *node)
+{
+    unsigned long line = (unsigned long)node->start_mark.line + 1;
+    bool have_addr = false, have_port = false;
+    if (node->type != YAML_MAPPING_NODE) {
+        DIAG("line %lu: allowlist entry must be a mapping {address: HOST, port: N}", line);
+        return NW_ERR_PROXY_ALLOWLIST;
+    }
+    for (yaml_node_pair_t *pr = node->data.mapping.pairs.start; pr < node->data.mapping.pairs.top;
+         pr++) {
+        const char *k = scalar(yaml_document_get_node(doc, pr->key));
+        const char *v = scalar(yaml_document_get_node(doc, pr->value));
+        if (k == NULL || v == NULL) {
+            DIAG("line %lu: allowlist entry keys and values must be scalars", line);
+            return NW_ERR_PROXY_ALLOWLIST;
+        }
+        if (strcmp(k, "address") == 0) {
+            size_t n = strlen(v);
+            if (n == 0 || n >= sizeof(e->host) || strpbrk(v, " \t/") != NULL) {
+                DIAG("line %lu: bad address '%.60s'", line, v);
+                return NW_ERR_PROXY_ALLOWLIST;
+            }
+            memcpy(e->host, v, n + 1);
+            have_addr = true;
+        } else if (strcmp(k, "port") == 0) {
+            uint64_t port;
+            if (!parse_uint(v, 0, 65535, &port)) {
+                DIAG("line %lu: port '%.40s' is not a number in 0..65535", line, v);
+                return NW_ERR_PROXY_ALLOWLIST;
+            }
+            e->port = (uint16_t)port;
+            have_port = true;
+        } else {
+            DIAG("line %lu: unknown allowlist key '%.40s' (expected address, port)", line, k);
+            return NW_ERR_PROXY_ALLOWLIST;
+        }
+    }
+    if (!have_addr || !have_port) {
+        DIAG("line %lu: allowlist entry needs both address and port", line);
+        return NW_ERR_PROXY_ALLOWLIST;
+    }
+    return NW_OK;
+}
+
+static nw_err walk(struct nw_proxy_allowlist *al, char *diag, yaml_document_t *doc)
+{
+    yaml_node_t *root = yaml_document_get_root_node(doc);
+    yaml_node_t *list = NULL;
+    if (root == NULL || root->type != YAML_MAPPING_NODE) {
+        DIAG("top level must be a mapping with an 'allowlist' key");
+        return NW_ERR_PROXY_ALLOWLIST;
+    }
+    for (yaml_node_pair_t *pr = root->data.mapping.pairs.start; pr < root->data.mapping.pairs.top;
+         pr++) {
+        const char *k = scalar(yaml_document_get_node(doc, pr->key));
+        if (k != NULL && strcmp(k, "allowlist") == 0)
+            list = yaml_document_get_node(doc, pr->value);
+    }
+    if (list == NULL) {
+        DIAG("no 'allowlist' key");
+        return NW_ERR_PROXY_ALLOWLIST;
+    }
+    /* "allowlist:" with nothing after it is an empty list: nothing is allowed. */
+    if (list->type == YAML_SCALAR_NODE && list->data.scalar.length == 0)
+        return NW_OK;
+    if (list->type != YAML_SEQUENCE_NODE) {
+        DIAG("line %lu: 'allowlist' must be a list", (unsigned long)list->start_mark.line + 1);
+        return NW_ERR_PROXY_ALLOWLIST;
+    }
+    for (yaml_node_item_t *it = list->data.sequence.items.start; it < list->data.sequence.items.top;
+         it++) {
+        if (al->n == NW_PROXY_ALLOW_MAX) {
+            DIAG("too many allowlist entries (at most %d)", NW_PROXY_ALLOW_MAX);
+            return NW_ERR_PROXY_ALLOWLIST;
+        }
+        yaml_node_t *e = yaml_document_get_node(doc, *it);
+        if (e == NULL) {
+            DIAG("allowlist entry missing");
+            return NW_ERR_PROXY_ALLOWLIST;
+        }
+        NW_TRY(parse_entry(&al->v[al->n], diag, doc, e));
+        al->n++;
+    }
+    return NW_OK;
+}
+
+nw_err nw_proxy_allowlist_parse(struct nw_proxy_allowlist *al,
+                                char diag[NW_PROXY_DIAG_MAX],
+                                const uint8_t *text,
+                                size_t len)
+{
+    yaml_parser_t parser;
+    yaml_document_t doc;
+    nw_err err = NW_OK;
+    memset(al, 0, sizeof(*al));
+    diag[0] = '\0';
+    if (!yaml_parser_initialize(&parser))
+        return NW_ERR_NOMEM;
+    yaml_parser_set_input_string(&parser, text != NULL ? text : (const uint8_t *)"", len);
+    if (!yaml_parser_load(&parser, &doc)) {
+        DIAG("YAML error at line %lu: %.120s", (unsigned long)parser.problem_mark.line + 1,
+             parser.problem != NULL ? parser.problem : "parse error");
+        yaml_parser_delete(&parser);
+        return NW_ERR_PROXY_CONFIG_YAML;
+    }
+    err = walk(al, diag, &doc);
+    yaml_document_delete(&doc);
+    yaml_parser_delete(&parser);
+    if (err != NW_OK)
+        memset(al, 0, sizeof(*al));
+    return err;
+}
+
+nw_err nw_proxy_allowlist_load(struct nw_proxy_allowlist *al,
+                               char diag[NW_PROXY_DIAG_MAX],
+                               const char *path)
+{
+    static uint8_t text[1 << 20]; /* main thread only: at start and on SIGHUP */
+    memset(al, 0, sizeof(*al));
+    FILE *f = fopen(path, "rb");
+    if (f == NULL) {
+        DIAG("cannot read '%.200s': %s", path, strerror(errno));
+        return NW_ERR_PROXY_CONFIG_READ;
+    }
+    size_t n = fread(text, 1, sizeof(text), f);
+    bool bad = ferror(f) != 0 || n == sizeof(text);
+    (void)fclose(f);
+    if (bad) {
+        DIAG("cannot read '%.200s': read error or larger than 1 MiB", path);
+        return NW_ERR_PROXY_CONFIG_READ;
+    }
+    nw_err err = nw_proxy_allowlist_parse(al, diag, text, n);
+    if (err != NW_OK) {
+        char inner[NW_PROXY_DIAG_MAX];
+        memcpy(inner, diag, NW_PROXY_DIAG_MAX);
+        DIAG("%.100s: %.200s", path, inner);
+    }
+    return err;
+}
+
+static bool literal_equals(const char *host, const struct sockaddr_storage *ss)
+{
+    struct in_addr a4;
+    struct in6_addr a6;
+    if (ss->ss_family == AF_INET && inet_pton(AF_INET, host, &a4) == 1)
+        return memcmp(&a4, &((const struct sockaddr_in *)ss)->sin_addr, sizeof(a4)) == 0;
+    if (ss->ss_family == AF_INET6 && inet_pton(AF_INET6, host, &a6) == 1)
+        return memcmp(&a6, &((const struct sockaddr_in6 *)ss)->sin6_addr, sizeof(a6)) == 0;
+    return false;
+}
+
+bool nw_proxy_allowed(const struct nw_proxy_allowlist *al,
+                      const char *host,
+                      uint16_t port,
+                      const struct sockaddr_storage *ss)
+{
+    for (size_t i = 0; i < al->n; i++) {
+        const struct nw_proxy_allow *e = &al->v[i];
+        if (e->port != port)
+            continue;
+        if (strcasecmp(e->host, host) == 0)
+            return true;
+        if (ss != NULL && literal_equals(e->host, ss))
+            return true;
+    }
+    return false;
+}
+
+/* vsock-proxy refuses to start when its one target is not allowlisted; so do we. */
+nw_err nw_proxy_check_targets(const struct nw_proxy_cfg *cfg,
+                              const struct nw_proxy_allowlist *al,
+                              char diag[NW_PROXY_DIAG_MAX])
+{
+    for (size_t r = 0; r < cfg->nroutes; r++) {
+        const struct nw_addr *t = &cfg->routes[r].connect;
+        if (t->kind != NW_ADDR_TCP || nw_proxy_allowed(al, t->host, t->port, NULL))
+            continue;
+        struct sockaddr_storage ss[NW_PROXY_ADDRS_MAX];
+        socklen_t lens[NW_PROXY_ADDRS_MAX];
+        size_t n = 0;
+        bool ok = false;
+        if (nw_addr_resolve(t, cfg->family, ss, lens, NW_PROXY_ADDRS_MAX, &n) == NW_OK)
+            for (size_t i = 0; i < n && !ok; i++)
+                ok = nw_proxy_allowed(al, t->host, t->port, &ss[i]);
+        if (!ok) {
+            char text[NW_ADDR_TEXT_MAX];
+            nw_addr_format(text, t);
+            (void)snprintf(diag, NW_PROXY_DIAG_MAX, "target %.140s is not in the allowlist %.140s",
+                           text, cfg->config_path);
+            return NW_ERR_PROXY_DENIED;
+        }
+    }
+    return NW_OK;
+}
