@@ -338,8 +338,8 @@ static nw_err check_policy(const struct nw_attest_doc *doc, const struct nw_atte
     int64_t now_ms = opts->time_s > 0 ? opts->time_s * 1000 : 0;
     uint64_t now = (uint64_t)now_ms;
     NW_ENSURE(doc->timestamp_ms <= now + MAX_SKEW_MS, NW_ERR_ATTEST_FUTURE);
-    if (opts->max_age_ms != 0)
-        NW_ENSURE(doc->timestamp_ms + opts->max_age_ms >= now, NW_ERR_ATTEST_STALE);
+    if (opts->max_age_ms != 0 && now > opts->max_age_ms) /* no wrap-around for huge bounds */
+        NW_ENSURE(doc->timestamp_ms >= now - opts->max_age_ms, NW_ERR_ATTEST_STALE);
     if (opts->nonce.ptr != NULL) {
         NW_ENSURE(doc->has_nonce && doc->nonce_len == opts->nonce.len &&
                       CRYPTO_memcmp(doc->nonce, opts->nonce.ptr, opts->nonce.len) == 0,

@@ -7,6 +7,7 @@
 
 #include <nw/attest.h>
 #include <nw/hex.h>
+#include <nw/mem.h>
 
 #include "attest/attest_int.h"
 #include "attest/devca.h"
@@ -152,6 +153,8 @@ static void test_real_policy_and_roots(void **state)
     assert_int_equal(nw_attest_verify(&doc, &o, d), NW_OK);
     o.max_age_ms = 599 * 1000;
     assert_int_equal(nw_attest_verify(&doc, &o, d), NW_ERR_ATTEST_STALE);
+    o.max_age_ms = UINT64_MAX; /* no wrap-around */
+    assert_int_equal(nw_attest_verify(&doc, &o, d), NW_OK);
     o.max_age_ms = 0;
 
     assert_int_equal(nw_attest_pcr_expect_parse(&pcrs[0], "32=00"), NW_ERR_INVALID_ARG);
@@ -279,6 +282,36 @@ static void test_real_framing(void **state)
     assert_string_equal(json_string_value(json_object_get(j, "digest")), "SHA384");
     json_decref(j);
     nw_buf_clear(&js);
+    free_real(&r);
+}
+
+/* Allocation failure at every step surfaces as NW_ERR_NOMEM, never a crash or a leak. */
+static void test_real_alloc_failures(void **state)
+{
+    (void)state;
+    struct real_doc r;
+    if (!load_real(&r)) {
+        free_real(&r);
+        skip();
+    }
+    static struct nw_attest_doc doc;
+    struct nw_attest_opts o;
+    memset(&o, 0, sizeof(o));
+    o.time_s = r.time_s;
+    for (int pass = 0; pass < 2; pass++) {
+        nw_err e = NW_ERR_NOMEM;
+        long n;
+        for (n = 0; n < 1000 && e != NW_OK; n++) {
+            (void)nw_mem_fail_after(n);
+            e = pass == 0 ? nw_attest_parse(&doc, nw_cur_of(r.bytes, r.len))
+                          : nw_attest_verify(&doc, &o, nw_cur_of(r.bytes, r.len));
+            (void)nw_mem_fail_after(-1);
+            if (e != NW_OK)
+                assert_int_equal(e, NW_ERR_NOMEM);
+        }
+        assert_int_equal(e, NW_OK);
+        assert_true(n > 1);
+    }
     free_real(&r);
 }
 
@@ -538,7 +571,7 @@ int main(void)
         cmocka_unit_test(test_real_verifies),         cmocka_unit_test(test_real_times),
         cmocka_unit_test(test_real_policy_and_roots), cmocka_unit_test(test_real_flips),
         cmocka_unit_test(test_real_framing),          cmocka_unit_test(test_built_documents),
-        cmocka_unit_test(test_cose_structure),
+        cmocka_unit_test(test_cose_structure),        cmocka_unit_test(test_real_alloc_failures),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
