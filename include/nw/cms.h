@@ -23,8 +23,8 @@
 
 #include <nw/buf.h>
 
-#define NW_CMS_MAX         (64 * 1024) /* KMS limits CiphertextForRecipient to 6144 bytes */
-#define NW_CMS_CHUNK_BYTES 1000        /* KMS's encrypted-content chunk size */
+#define NW_CMS_MAX         ((size_t)64 * 1024) /* KMS limits CiphertextForRecipient to 6144 bytes */
+#define NW_CMS_CHUNK_BYTES 1000                /* KMS's encrypted-content chunk size */
 
 struct nw_recipient;
 

@@ -16,34 +16,38 @@
 
 #include "attest_int.h"
 
-#define MAX_SKEW_MS (5u * 60u * 1000u) /* timestamps this far ahead of the check time pass */
+#define MAX_SKEW_MS                                                            \
+ ((uint64_t)5 * 60 * 1000) /* timestamps this far ahead of the check time pass \
+                            */
 
 enum {
-    K_MODULE_ID = 1u << 0,
-    K_DIGEST = 1u << 1,
-    K_TIMESTAMP = 1u << 2,
-    K_PCRS = 1u << 3,
-    K_CERTIFICATE = 1u << 4,
-    K_CABUNDLE = 1u << 5,
-    K_PUBLIC_KEY = 1u << 6,
-    K_USER_DATA = 1u << 7,
-    K_NONCE = 1u << 8,
+    NW_PK_MODULE_ID = 1u << 0,
+    NW_PK_DIGEST = 1u << 1,
+    NW_PK_TIMESTAMP = 1u << 2,
+    NW_PK_PCRS = 1u << 3,
+    NW_PK_CERTIFICATE = 1u << 4,
+    NW_PK_CABUNDLE = 1u << 5,
+    NW_PK_PUBLIC_KEY = 1u << 6,
+    NW_PK_USER_DATA = 1u << 7,
+    NW_PK_NONCE = 1u << 8,
 };
-#define K_REQUIRED (K_MODULE_ID | K_DIGEST | K_TIMESTAMP | K_PCRS | K_CERTIFICATE | K_CABUNDLE)
+#define NW_PK_REQUIRED                                                                \
+ (NW_PK_MODULE_ID | NW_PK_DIGEST | NW_PK_TIMESTAMP | NW_PK_PCRS | NW_PK_CERTIFICATE | \
+  NW_PK_CABUNDLE)
 
 static const struct {
     const char *name;
     unsigned bit;
 } payload_keys[] = {
-    {"module_id", K_MODULE_ID},
-    {"digest", K_DIGEST},
-    {"timestamp", K_TIMESTAMP},
-    {"pcrs", K_PCRS},
-    {"certificate", K_CERTIFICATE},
-    {"cabundle", K_CABUNDLE},
-    {"public_key", K_PUBLIC_KEY},
-    {"user_data", K_USER_DATA},
-    {"nonce", K_NONCE},
+    {"module_id", NW_PK_MODULE_ID},
+    {"digest", NW_PK_DIGEST},
+    {"timestamp", NW_PK_TIMESTAMP},
+    {"pcrs", NW_PK_PCRS},
+    {"certificate", NW_PK_CERTIFICATE},
+    {"cabundle", NW_PK_CABUNDLE},
+    {"public_key", NW_PK_PUBLIC_KEY},
+    {"user_data", NW_PK_USER_DATA},
+    {"nonce", NW_PK_NONCE},
 };
 
 /* A definite byte string of min..max bytes copied to dst. */
@@ -105,7 +109,7 @@ static nw_err get_cabundle(struct nw_attest_doc *doc, const cbor_item_t *v)
 static nw_err get_field(struct nw_attest_doc *doc, unsigned bit, const cbor_item_t *v)
 {
     switch (bit) {
-        case K_MODULE_ID: {
+        case NW_PK_MODULE_ID: {
             if (!cbor_isa_string(v) || cbor_string_length(v) < 1 ||
                 cbor_string_length(v) > NW_ATTEST_MODULE_ID_MAX)
                 return NW_ERR_ATTEST_PAYLOAD;
@@ -119,27 +123,27 @@ static nw_err get_field(struct nw_attest_doc *doc, unsigned bit, const cbor_item
             doc->module_id[n] = '\0';
             return NW_OK;
         }
-        case K_DIGEST:
+        case NW_PK_DIGEST:
             if (!nw_cbor_text_eq(v, "SHA384"))
                 return NW_ERR_ATTEST_PAYLOAD;
             memcpy(doc->digest, "SHA384", 7);
             return NW_OK;
-        case K_TIMESTAMP:
+        case NW_PK_TIMESTAMP:
             if (!cbor_isa_uint(v) || cbor_get_int(v) == 0)
                 return NW_ERR_ATTEST_PAYLOAD;
             doc->timestamp_ms = cbor_get_int(v);
             return NW_OK;
-        case K_PCRS:
+        case NW_PK_PCRS:
             return get_pcrs(doc, v);
-        case K_CERTIFICATE:
+        case NW_PK_CERTIFICATE:
             return get_bytes(doc->certificate, &doc->certificate_len, v, 1, NW_ATTEST_FIELD_MAX);
-        case K_CABUNDLE:
+        case NW_PK_CABUNDLE:
             return get_cabundle(doc, v);
-        case K_PUBLIC_KEY:
+        case NW_PK_PUBLIC_KEY:
             return get_opt_bytes(&doc->has_public_key, doc->public_key, &doc->public_key_len, v, 1);
-        case K_USER_DATA:
+        case NW_PK_USER_DATA:
             return get_opt_bytes(&doc->has_user_data, doc->user_data, &doc->user_data_len, v, 0);
-        case K_NONCE:
+        case NW_PK_NONCE:
             return get_opt_bytes(&doc->has_nonce, doc->nonce, &doc->nonce_len, v, 0);
         default:
             return NW_ERR_ATTEST_PAYLOAD;
@@ -165,7 +169,7 @@ nw_err nw_attest_payload_parse(struct nw_attest_doc *doc, struct nw_cur payload)
         seen |= bit;
         NW_CHECK(get_field(doc, bit, p[i].value));
     }
-    NW_CHECK_COND((seen & K_REQUIRED) == K_REQUIRED, NW_ERR_ATTEST_PAYLOAD);
+    NW_CHECK_COND((seen & NW_PK_REQUIRED) == NW_PK_REQUIRED, NW_ERR_ATTEST_PAYLOAD);
     static const uint8_t zero[NW_ATTEST_PCR_LEN] = {0};
     doc->debug_mode = (doc->pcr_present & 1u) && memcmp(doc->pcrs[0], zero, sizeof(zero)) == 0;
 out:

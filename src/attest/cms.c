@@ -26,6 +26,7 @@ struct nw_recipient {
 
 /* ---- ASN.1 description of ContentInfo(EnvelopedData) with key transport recipients ---- */
 
+/* clang-format off */
 typedef struct {
     int type;
     union {
@@ -34,68 +35,71 @@ typedef struct {
     } d;
 } NW_RID;
 
-ASN1_CHOICE(NW_RID) =
-    {
-        ASN1_IMP(NW_RID, d.ski, ASN1_OCTET_STRING, 0),
-        ASN1_SIMPLE(NW_RID, d.ias, ASN1_SEQUENCE),
+ASN1_CHOICE(NW_RID) = {
+    ASN1_IMP(NW_RID, d.ski, ASN1_OCTET_STRING, 0),
+    ASN1_SIMPLE(NW_RID, d.ias, ASN1_SEQUENCE),
+    /* cppcheck-suppress unknownMacro */
 } static_ASN1_CHOICE_END(NW_RID)
 
-        typedef struct {
+typedef struct {
     ASN1_INTEGER *version;
     NW_RID *rid;
     X509_ALGOR *kea;
     ASN1_OCTET_STRING *ek;
 } NW_KTRI;
 
-ASN1_SEQUENCE(NW_KTRI) =
-    {
-        ASN1_SIMPLE(NW_KTRI, version, ASN1_INTEGER),
-        ASN1_SIMPLE(NW_KTRI, rid, NW_RID),
-        ASN1_SIMPLE(NW_KTRI, kea, X509_ALGOR),
-        ASN1_SIMPLE(NW_KTRI, ek, ASN1_OCTET_STRING),
+ASN1_SEQUENCE(NW_KTRI) = {
+    ASN1_SIMPLE(NW_KTRI, version, ASN1_INTEGER),
+    ASN1_SIMPLE(NW_KTRI, rid, NW_RID),
+    ASN1_SIMPLE(NW_KTRI, kea, X509_ALGOR),
+    ASN1_SIMPLE(NW_KTRI, ek, ASN1_OCTET_STRING),
+    /* cppcheck-suppress unknownMacro */
 } static_ASN1_SEQUENCE_END(NW_KTRI)
 
-        DEFINE_STACK_OF(NW_KTRI)
+DEFINE_STACK_OF(NW_KTRI)
 
-            typedef struct {
+typedef struct {
     ASN1_OBJECT *type;
     X509_ALGOR *alg;
     ASN1_OCTET_STRING *content;
 } NW_ECI;
 
-ASN1_SEQUENCE(NW_ECI) =
-    {
-        ASN1_SIMPLE(NW_ECI, type, ASN1_OBJECT),
-        ASN1_SIMPLE(NW_ECI, alg, X509_ALGOR),
-        ASN1_IMP_OPT(NW_ECI, content, ASN1_OCTET_STRING, 0),
+ASN1_SEQUENCE(NW_ECI) = {
+    ASN1_SIMPLE(NW_ECI, type, ASN1_OBJECT),
+    ASN1_SIMPLE(NW_ECI, alg, X509_ALGOR),
+    ASN1_IMP_OPT(NW_ECI, content, ASN1_OCTET_STRING, 0),
+    /* cppcheck-suppress unknownMacro */
 } static_ASN1_SEQUENCE_END(NW_ECI)
 
-        typedef struct {
+typedef struct {
     ASN1_INTEGER *version;
-    STACK_OF(NW_KTRI) * ris;
+    STACK_OF(NW_KTRI) *ris;
     NW_ECI *eci;
 } NW_ENV;
 
-ASN1_SEQUENCE(NW_ENV) =
-    {
-        ASN1_SIMPLE(NW_ENV, version, ASN1_INTEGER),
-        ASN1_SET_OF(NW_ENV, ris, NW_KTRI),
-        ASN1_SIMPLE(NW_ENV, eci, NW_ECI),
+ASN1_SEQUENCE(NW_ENV) = {
+    ASN1_SIMPLE(NW_ENV, version, ASN1_INTEGER),
+    ASN1_SET_OF(NW_ENV, ris, NW_KTRI),
+    ASN1_SIMPLE(NW_ENV, eci, NW_ECI),
+    /* cppcheck-suppress unknownMacro */
 } static_ASN1_SEQUENCE_END(NW_ENV)
 
-        typedef struct {
+typedef struct {
     ASN1_OBJECT *type;
     NW_ENV *env;
 } NW_CI;
 
-ASN1_SEQUENCE(NW_CI) =
-    {
-        ASN1_SIMPLE(NW_CI, type, ASN1_OBJECT),
-        ASN1_EXP(NW_CI, env, NW_ENV, 0),
+ASN1_SEQUENCE(NW_CI) = {
+    ASN1_SIMPLE(NW_CI, type, ASN1_OBJECT),
+    ASN1_EXP(NW_CI, env, NW_ENV, 0),
+    /* cppcheck-suppress unknownMacro */
 } static_ASN1_SEQUENCE_END(NW_CI)
 
-    /* An AlgorithmIdentifier naming SHA-256 (parameters absent or NULL). */
-    static bool is_sha256(const X509_ALGOR *a)
+static bool is_sha256(const X509_ALGOR *a); /* ends the macro block for clang-format */
+/* clang-format on */
+
+/* An AlgorithmIdentifier naming SHA-256 (parameters absent or NULL). */
+static bool is_sha256(const X509_ALGOR *a)
 {
     if (a == NULL || OBJ_obj2nid(a->algorithm) != NID_sha256)
         return false;

@@ -119,12 +119,12 @@ nw_err nw_devca_root_load(EVP_PKEY **key, X509 **cert, const char *dir)
     FILE *f = fopen(kp, "r");
     if (f != NULL) {
         *key = PEM_read_PrivateKey(f, NULL, NULL, NULL);
-        fclose(f);
+        (void)fclose(f);
     }
     f = fopen(cp, "r");
     if (f != NULL) {
         *cert = PEM_read_X509(f, NULL, NULL, NULL);
-        fclose(f);
+        (void)fclose(f);
     }
     if (*key == NULL || *cert == NULL || X509_check_private_key(*cert, *key) != 1) {
         EVP_PKEY_free(*key);

@@ -18,7 +18,7 @@
 
 #define IO_TIMEOUT_MS 30000 /* the kernel driver gives the device 120 s; a simulator is quick */
 
-enum transport { T_IOCTL, T_UNIX };
+enum transport { NW_NSM_T_IOCTL, NW_NSM_T_UNIX };
 
 struct nw_nsm {
     enum transport t;
@@ -146,16 +146,16 @@ nw_err nw_nsm_open(struct nw_nsm **out, const char *address)
 {
     *out = NULL;
     const char *path = address != NULL ? address : NW_NSM_DEFAULT_PATH;
-    enum transport t = T_IOCTL;
+    enum transport t = NW_NSM_T_IOCTL;
     if (strncmp(path, "unix:", 5) == 0) {
-        t = T_UNIX;
+        t = NW_NSM_T_UNIX;
         path += 5;
     } else if (strncmp(path, "dev:", 4) == 0) {
         path += 4;
     }
     NW_ENSURE(path[0] != '\0', NW_ERR_INVALID_ARG);
     int fd = -1;
-    if (t == T_IOCTL) {
+    if (t == NW_NSM_T_IOCTL) {
         fd = open(path, O_RDWR | O_CLOEXEC);
     } else {
         struct sockaddr_un sa;
@@ -247,7 +247,7 @@ nw_err nw_nsm_call(struct nw_nsm *nsm, struct nw_buf *resp, struct nw_cur req)
 {
     NW_ENSURE(req.len >= 1 && req.ptr != NULL, NW_ERR_INVALID_ARG);
     NW_ENSURE(req.len <= NW_NSM_REQUEST_MAX, NW_ERR_NSM_INPUT_TOO_LARGE);
-    return nsm->t == T_UNIX ? call_unix(nsm, resp, req) : call_ioctl(nsm, resp, req);
+    return nsm->t == NW_NSM_T_UNIX ? call_unix(nsm, resp, req) : call_ioctl(nsm, resp, req);
 }
 
 /*

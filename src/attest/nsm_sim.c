@@ -21,9 +21,9 @@
 #define PCRS        32
 #define BOOT_LOCKED 16 /* PCRs 0..15 locked from boot */
 #define DOC_PCRS    16 /* real documents carry PCRs 0..15 [I: every public sample] */
-#define LEAF_LIFE_S (3 * 3600)
-#define HOUR_S      3600
-#define DAY_S       (24 * 3600)
+#define LEAF_LIFE_S ((int64_t)3 * 3600)
+#define HOUR_S      ((int64_t)3600)
+#define DAY_S       ((int64_t)24 * 3600)
 #define ROOT_LIFE_S ((int64_t)30 * 365 * DAY_S)
 
 struct nw_nsm_sim {
@@ -78,7 +78,7 @@ nw_err nw_nsm_measure_file(uint8_t pcr0[48], uint8_t pcr1[48], uint8_t pcr2[48],
     NW_CHECK(nw_nsm_pcr_of_text(pcr1, nw_cur_of(h, sizeof(h))));
 out:
     if (f != NULL)
-        fclose(f);
+        (void)fclose(f);
     EVP_MD_CTX_free(md);
     return err;
 }

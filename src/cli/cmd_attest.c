@@ -43,7 +43,7 @@ static int print_doc(const struct nw_attest_doc *doc)
         nw_buf_clear(&js);
         return nw_cli_fail_err(err, NULL);
     }
-    fprintf(stdout, "%s\n", (const char *)js.ptr);
+    (void)fprintf(stdout, "%s\n", (const char *)js.ptr);
     nw_buf_clear(&js);
     return NW_CLI_EXIT_OK;
 }
@@ -74,7 +74,7 @@ static int cmd_verify(int argc, char **argv)
     memset(&o, 0, sizeof(o));
     o.time_s = (int64_t)time(NULL);
     nw_buf_init(&docb, NW_ATTEST_DOC_MAX, false);
-    nw_buf_init(&root, 64 * 1024, false);
+    nw_buf_init(&root, (size_t)64 * 1024, false);
     nw_buf_init(&nonce, NW_ATTEST_FIELD_MAX, false);
     for (int i = 1; i < argc; i++) {
         const char *a = argv[i], *v = i + 1 < argc ? argv[i + 1] : NULL;
@@ -170,7 +170,7 @@ static int cmd_measure(int argc, char **argv)
     if (err != NW_OK)
         return nw_cli_fail_err(err, argv[2]);
     /* nitro-cli build-enclave's shape */
-    fprintf(
+    (void)fprintf(
         stdout,
         "{\"Measurements\":{\"HashAlgorithm\":\"Sha384 { ... }\",\"PCR0\":\"%s\",\"PCR1\":\"%s\","
         "\"PCR2\":\"%s\"}}\n",

@@ -21,7 +21,7 @@
 #include "devaws_int.h"
 
 #define ROOT_FILE   "nsm-root.pem"
-#define ROOT_MAX    (64 * 1024)
+#define ROOT_MAX    ((size_t)64 * 1024)
 #define DOC_B64_MAX 262144 /* the model's limit for AttestationDocument (decoded) */
 
 static char root_path[sizeof(((struct nw_dv_config *)0)->state_dir) + sizeof(ROOT_FILE) + 1];
