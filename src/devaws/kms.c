@@ -1,6 +1,6 @@
 /*
- * KMS (JSON 1.1, target prefix TrentService): symmetric keys, aliases, key policies,
- * Encrypt/Decrypt/GenerateDataKey/GenerateRandom/ReEncrypt. Shapes follow the botocore model
+ * KMS (JSON 1.1, target prefix TrentService): symmetric keys, aliases, key policies and the
+ * dispatch; the cryptographic operations are in kms_crypto.c. Shapes follow the botocore model
  * kms/2014-11-01/service-2.json; error names and messages follow what KMS answers.
  *
  * kms.json: {"keys": {UUID: {"material": b64(32), "description", "state": "Enabled" |
@@ -12,20 +12,7 @@
 
 #include <nw/mem.h>
 
-#include "devaws_int.h"
-
-#define PLAINTEXT_MAX  ((size_t)4096)
-#define CIPHERTEXT_MAX ((size_t)6144)
-
-struct kctx {
-    struct nw_dv_state *st;
-    struct nw_dv_resp *resp;
-    const struct nw_dv_caller *caller;
-    const json_t *in;
-    const char *op;
-    json_t *keys;
-    json_t *aliases;
-};
+#include "kms_int.h"
 
 static json_t *child(json_t *o, const char *key)
 {
@@ -37,7 +24,7 @@ static json_t *child(json_t *o, const char *key)
     return c;
 }
 
-static void key_arn(const struct kctx *k, char out[NW_DV_ARN_MAX], const char *id)
+void nw_dv_kms_arn(const struct nw_dv_kctx *k, char out[NW_DV_ARN_MAX], const char *id)
 {
     (void)snprintf(out, NW_DV_ARN_MAX, "arn:aws:kms:%s:%s:key/%s", k->st->cfg->region,
                    k->st->cfg->account, id);
@@ -45,27 +32,28 @@ static void key_arn(const struct kctx *k, char out[NW_DV_ARN_MAX], const char *i
 
 /* ---- input checks (input.c), bound to this request ---- */
 
-static bool get_str(struct kctx *k, const char **out, const char *m, bool req, size_t lo, size_t hi)
+bool nw_dv_kms_str(
+    struct nw_dv_kctx *k, const char **out, const char *m, bool req, size_t lo, size_t hi)
 {
     return nw_dv_in_str(k->resp, out, k->in, m, req, lo, hi);
 }
 
-static bool get_blob(struct kctx *k, struct nw_buf *b, const char *m, bool req, size_t hi)
+bool nw_dv_kms_blob(struct nw_dv_kctx *k, struct nw_buf *b, const char *m, bool req, size_t hi)
 {
     return nw_dv_in_blob(k->resp, b, k->in, m, req, hi);
 }
 
-static bool get_ctx(struct kctx *k, const json_t **out, const char *m)
+bool nw_dv_kms_ctx(struct nw_dv_kctx *k, const json_t **out, const char *m)
 {
     return nw_dv_in_map(k->resp, out, k->in, m);
 }
 
-static bool get_int(struct kctx *k, long *out, const char *m, long lo, long hi, bool *present)
+bool nw_dv_kms_int(struct nw_dv_kctx *k, long *out, const char *m, long lo, long hi, bool *present)
 {
     return nw_dv_in_int(k->resp, out, present, k->in, m, lo, hi);
 }
 
-static bool dry_run(struct kctx *k)
+bool nw_dv_kms_dry_run(struct nw_dv_kctx *k)
 {
     if (json_is_true(json_object_get(k->in, "DryRun"))) {
         nw_dv_error(k->resp, 412, "DryRunOperationException", "message",
@@ -78,7 +66,7 @@ static bool dry_run(struct kctx *k)
 /* ---- keys ---- */
 
 /* Resolve a key id, key ARN, alias name or alias ARN. Fills id (UUID) or answers NotFound. */
-static json_t *resolve(struct kctx *k, char id[NW_DV_KEY_ID_LEN + 1], const char *ref)
+json_t *nw_dv_kms_resolve(struct nw_dv_kctx *k, char id[NW_DV_KEY_ID_LEN + 1], const char *ref)
 {
     char prefix[128];
     const char *r = ref;
@@ -114,11 +102,11 @@ static json_t *resolve(struct kctx *k, char id[NW_DV_KEY_ID_LEN + 1], const char
 }
 
 /* The key may be used for cryptography: Enabled (else DisabledException / invalid state). */
-static bool usable(struct kctx *k, const json_t *key, const char *id)
+bool nw_dv_kms_usable(struct nw_dv_kctx *k, const json_t *key, const char *id)
 {
     char arn[NW_DV_ARN_MAX];
     const char *state = nw_dv_jstr(key, "state");
-    key_arn(k, arn, id);
+    nw_dv_kms_arn(k, arn, id);
     if (strcmp(state, "Disabled") == 0) {
         nw_dv_error(k->resp, 400, "DisabledException", "message", "%s is disabled.", arn);
         return false;
@@ -132,18 +120,18 @@ static bool usable(struct kctx *k, const json_t *key, const char *id)
 }
 
 /* Authorise kms:<op> on a key (key policy + identity policy), or on "*" when key is NULL. */
-static bool allowed(struct kctx *k,
-                    const json_t *key,
-                    const char *id,
-                    const char *op,
-                    const json_t *enc_ctx,
-                    const struct nw_dv_attest_facts *attest)
+bool nw_dv_kms_allowed(struct nw_dv_kctx *k,
+                       const json_t *key,
+                       const char *id,
+                       const char *op,
+                       const json_t *enc_ctx,
+                       const struct nw_dv_attest_facts *attest)
 {
     char action[96], arn[NW_DV_ARN_MAX];
     json_t *policy = NULL;
     (void)snprintf(action, sizeof(action), "kms:%s", op);
     if (key != NULL) {
-        key_arn(k, arn, id);
+        nw_dv_kms_arn(k, arn, id);
         policy = json_loads(nw_dv_jstr(key, "policy") ? nw_dv_jstr(key, "policy") : "", 0, NULL);
     } else {
         (void)snprintf(arn, sizeof(arn), "*");
@@ -155,7 +143,7 @@ static bool allowed(struct kctx *k,
     return ok;
 }
 
-static bool get_material(const json_t *key, uint8_t out[32])
+bool nw_dv_kms_material(const json_t *key, uint8_t out[32])
 {
     struct nw_buf b;
     const char *m = nw_dv_jstr(key, "material");
@@ -169,11 +157,11 @@ static bool get_material(const json_t *key, uint8_t out[32])
     return ok;
 }
 
-static json_t *metadata(struct kctx *k, const json_t *key, const char *id)
+static json_t *metadata(struct nw_dv_kctx *k, const json_t *key, const char *id)
 {
     char arn[NW_DV_ARN_MAX];
     const char *state = nw_dv_jstr(key, "state");
-    key_arn(k, arn, id);
+    nw_dv_kms_arn(k, arn, id);
     json_t *m = json_pack(
         "{s:s, s:s, s:s, s:O, s:b, s:s, s:s, s:s, s:s, s:s, s:s, s:s, s:[s], s:b}", "AWSAccountId",
         k->st->cfg->account, "KeyId", id, "Arn", arn, "CreationDate",
@@ -187,7 +175,7 @@ static json_t *metadata(struct kctx *k, const json_t *key, const char *id)
     return m;
 }
 
-static void default_policy(struct kctx *k, char *out, size_t cap)
+static void default_policy(struct nw_dv_kctx *k, char *out, size_t cap)
 {
     /* AWS's default key policy: the account root, which delegates to IAM policies. */
     (void)snprintf(out, cap,
@@ -200,7 +188,7 @@ static void default_policy(struct kctx *k, char *out, size_t cap)
 }
 
 /* Parse and validate a policy document text; answers MalformedPolicyDocumentException. */
-static bool policy_ok(struct kctx *k, const char *text)
+static bool policy_ok(struct nw_dv_kctx *k, const char *text)
 {
     json_t *p = json_loads(text, JSON_REJECT_DUPLICATES, NULL);
     nw_err err = p ? nw_dv_policy_validate(p) : NW_ERR_DEVAWS_POLICY_SYNTAX;
@@ -214,18 +202,18 @@ static bool policy_ok(struct kctx *k, const char *text)
     return true;
 }
 
-static void op_create_key(struct kctx *k)
+static void op_create_key(struct nw_dv_kctx *k)
 {
     const char *desc, *policy, *usage, *spec, *spec_old, *origin;
     char id[37], pol[1024];
     uint8_t mat[32];
     struct nw_buf b64;
-    if (!get_str(k, &desc, "Description", false, 0, 8192) ||
-        !get_str(k, &policy, "Policy", false, 1, 32768) ||
-        !get_str(k, &usage, "KeyUsage", false, 1, 64) ||
-        !get_str(k, &spec, "KeySpec", false, 1, 64) ||
-        !get_str(k, &spec_old, "CustomerMasterKeySpec", false, 1, 64) ||
-        !get_str(k, &origin, "Origin", false, 1, 64))
+    if (!nw_dv_kms_str(k, &desc, "Description", false, 0, 8192) ||
+        !nw_dv_kms_str(k, &policy, "Policy", false, 1, 32768) ||
+        !nw_dv_kms_str(k, &usage, "KeyUsage", false, 1, 64) ||
+        !nw_dv_kms_str(k, &spec, "KeySpec", false, 1, 64) ||
+        !nw_dv_kms_str(k, &spec_old, "CustomerMasterKeySpec", false, 1, 64) ||
+        !nw_dv_kms_str(k, &origin, "Origin", false, 1, 64))
         return;
     if ((usage && strcmp(usage, "ENCRYPT_DECRYPT") != 0) ||
         (spec && strcmp(spec, "SYMMETRIC_DEFAULT") != 0) ||
@@ -235,7 +223,7 @@ static void op_create_key(struct kctx *k)
                     "nw-devaws supports only symmetric ENCRYPT_DECRYPT keys of origin AWS_KMS");
         return;
     }
-    if (!allowed(k, NULL, NULL, "CreateKey", NULL, NULL))
+    if (!nw_dv_kms_allowed(k, NULL, NULL, "CreateKey", NULL, NULL))
         return;
     if (policy != NULL && !policy_ok(k, policy))
         return;
@@ -259,36 +247,36 @@ out:
     nw_buf_clear(&b64);
 }
 
-static void op_describe_key(struct kctx *k)
+static void op_describe_key(struct nw_dv_kctx *k)
 {
     const char *ref;
     char id[37];
-    if (!get_str(k, &ref, "KeyId", true, 1, 2048))
+    if (!nw_dv_kms_str(k, &ref, "KeyId", true, 1, 2048))
         return;
-    json_t *key = resolve(k, id, ref);
-    if (key == NULL || !allowed(k, key, id, "DescribeKey", NULL, NULL))
+    json_t *key = nw_dv_kms_resolve(k, id, ref);
+    if (key == NULL || !nw_dv_kms_allowed(k, key, id, "DescribeKey", NULL, NULL))
         return;
     json_t *o = json_pack("{s:o}", "KeyMetadata", metadata(k, key, id));
     nw_dv_json_ok(k->resp, o);
     json_decref(o);
 }
 
-static void op_list_keys(struct kctx *k)
+static void op_list_keys(struct nw_dv_kctx *k)
 {
     long limit = 1000;
     bool has;
     const char *marker, *id;
     json_t *v;
     char arn[NW_DV_ARN_MAX];
-    if (!get_int(k, &limit, "Limit", 1, 1000, &has) ||
-        !get_str(k, &marker, "Marker", false, 1, 1024))
+    if (!nw_dv_kms_int(k, &limit, "Limit", 1, 1000, &has) ||
+        !nw_dv_kms_str(k, &marker, "Marker", false, 1, 1024))
         return;
-    if (!allowed(k, NULL, NULL, "ListKeys", NULL, NULL))
+    if (!nw_dv_kms_allowed(k, NULL, NULL, "ListKeys", NULL, NULL))
         return;
     json_t *list = json_array();
     json_object_foreach(k->keys, id, v)
     {
-        key_arn(k, arn, id);
+        nw_dv_kms_arn(k, arn, id);
         json_array_append_new(list, json_pack("{s:s, s:s}", "KeyId", id, "KeyArn", arn));
     }
     json_t *o = json_pack("{s:o, s:b}", "Keys", list, "Truncated", 0);
@@ -296,7 +284,7 @@ static void op_list_keys(struct kctx *k)
     json_decref(o);
 }
 
-static bool alias_name_ok(struct kctx *k, const char *name)
+static bool alias_name_ok(struct nw_dv_kctx *k, const char *name)
 {
     size_t n = strlen(name);
     bool ok = strncmp(name, "alias/", 6) == 0 && n > 6 && strncmp(name, "alias/aws/", 10) != 0;
@@ -314,20 +302,20 @@ static bool alias_name_ok(struct kctx *k, const char *name)
     return ok;
 }
 
-static void op_create_alias(struct kctx *k)
+static void op_create_alias(struct nw_dv_kctx *k)
 {
     const char *name, *target;
     char id[37], arn[NW_DV_ARN_MAX];
-    if (!get_str(k, &name, "AliasName", true, 1, 256) ||
-        !get_str(k, &target, "TargetKeyId", true, 1, 2048) || !alias_name_ok(k, name))
+    if (!nw_dv_kms_str(k, &name, "AliasName", true, 1, 256) ||
+        !nw_dv_kms_str(k, &target, "TargetKeyId", true, 1, 2048) || !alias_name_ok(k, name))
         return;
     if (strncmp(target, "alias/", 6) == 0 || strstr(target, ":alias/") != NULL) {
         nw_dv_error(k->resp, 400, "ValidationException", "message",
                     "Aliases must refer to keys. Not aliases");
         return;
     }
-    json_t *key = resolve(k, id, target);
-    if (key == NULL || !allowed(k, key, id, "CreateAlias", NULL, NULL))
+    json_t *key = nw_dv_kms_resolve(k, id, target);
+    if (key == NULL || !nw_dv_kms_allowed(k, key, id, "CreateAlias", NULL, NULL))
         return;
     if (json_object_get(k->aliases, name) != NULL) {
         (void)snprintf(arn, sizeof(arn), "arn:aws:kms:%s:%s:%s", k->st->cfg->region,
@@ -345,11 +333,11 @@ static void op_create_alias(struct kctx *k)
     json_decref(o);
 }
 
-static void op_delete_alias(struct kctx *k)
+static void op_delete_alias(struct nw_dv_kctx *k)
 {
     const char *name;
     char id[37];
-    if (!get_str(k, &name, "AliasName", true, 1, 256))
+    if (!nw_dv_kms_str(k, &name, "AliasName", true, 1, 256))
         return;
     json_t *a = json_object_get(k->aliases, name);
     if (a == NULL) {
@@ -358,8 +346,8 @@ static void op_delete_alias(struct kctx *k)
                     k->st->cfg->account, name);
         return;
     }
-    json_t *key = resolve(k, id, nw_dv_jstr(a, "target"));
-    if (key == NULL || !allowed(k, key, id, "DeleteAlias", NULL, NULL))
+    json_t *key = nw_dv_kms_resolve(k, id, nw_dv_jstr(a, "target"));
+    if (key == NULL || !nw_dv_kms_allowed(k, key, id, "DeleteAlias", NULL, NULL))
         return;
     json_object_del(k->aliases, name);
     nw_dv_state_touch(k->st, NW_DV_KMS);
@@ -368,19 +356,20 @@ static void op_delete_alias(struct kctx *k)
     json_decref(o);
 }
 
-static void op_list_aliases(struct kctx *k)
+static void op_list_aliases(struct nw_dv_kctx *k)
 {
     const char *ref, *marker, *name;
     char id[37] = "", arn[NW_DV_ARN_MAX];
     long limit;
     bool has;
     json_t *a;
-    if (!get_str(k, &ref, "KeyId", false, 1, 2048) || !get_int(k, &limit, "Limit", 1, 100, &has) ||
-        !get_str(k, &marker, "Marker", false, 1, 1024))
+    if (!nw_dv_kms_str(k, &ref, "KeyId", false, 1, 2048) ||
+        !nw_dv_kms_int(k, &limit, "Limit", 1, 100, &has) ||
+        !nw_dv_kms_str(k, &marker, "Marker", false, 1, 1024))
         return;
-    if (ref != NULL && resolve(k, id, ref) == NULL)
+    if (ref != NULL && nw_dv_kms_resolve(k, id, ref) == NULL)
         return;
-    if (!allowed(k, NULL, NULL, "ListAliases", NULL, NULL))
+    if (!nw_dv_kms_allowed(k, NULL, NULL, "ListAliases", NULL, NULL))
         return;
     json_t *list = json_array();
     json_object_foreach(k->aliases, name, a)
@@ -401,17 +390,17 @@ static void op_list_aliases(struct kctx *k)
 }
 
 /* EnableKey, DisableKey, CancelKeyDeletion: state changes with an empty (or KeyId) answer. */
-static void op_set_state(struct kctx *k, const char *op, const char *from, const char *to)
+static void op_set_state(struct nw_dv_kctx *k, const char *op, const char *from, const char *to)
 {
     const char *ref;
     char id[37], arn[NW_DV_ARN_MAX];
-    if (!get_str(k, &ref, "KeyId", true, 1, 2048))
+    if (!nw_dv_kms_str(k, &ref, "KeyId", true, 1, 2048))
         return;
-    json_t *key = resolve(k, id, ref);
-    if (key == NULL || !allowed(k, key, id, op, NULL, NULL))
+    json_t *key = nw_dv_kms_resolve(k, id, ref);
+    if (key == NULL || !nw_dv_kms_allowed(k, key, id, op, NULL, NULL))
         return;
     const char *state = nw_dv_jstr(key, "state");
-    key_arn(k, arn, id);
+    nw_dv_kms_arn(k, arn, id);
     if (strcmp(state, to) != 0) {
         if (from != NULL ? strcmp(state, from) != 0 : strcmp(state, "PendingDeletion") == 0) {
             nw_dv_error(k->resp, 400, "KMSInvalidStateException", "message", "%s is %s.", arn,
@@ -430,19 +419,19 @@ static void op_set_state(struct kctx *k, const char *op, const char *from, const
     json_decref(o);
 }
 
-static void op_schedule_deletion(struct kctx *k)
+static void op_schedule_deletion(struct nw_dv_kctx *k)
 {
     const char *ref;
     char id[37], arn[NW_DV_ARN_MAX];
     long days = 30;
     bool has;
-    if (!get_str(k, &ref, "KeyId", true, 1, 2048) ||
-        !get_int(k, &days, "PendingWindowInDays", 7, 30, &has))
+    if (!nw_dv_kms_str(k, &ref, "KeyId", true, 1, 2048) ||
+        !nw_dv_kms_int(k, &days, "PendingWindowInDays", 7, 30, &has))
         return;
-    json_t *key = resolve(k, id, ref);
-    if (key == NULL || !allowed(k, key, id, "ScheduleKeyDeletion", NULL, NULL))
+    json_t *key = nw_dv_kms_resolve(k, id, ref);
+    if (key == NULL || !nw_dv_kms_allowed(k, key, id, "ScheduleKeyDeletion", NULL, NULL))
         return;
-    key_arn(k, arn, id);
+    nw_dv_kms_arn(k, arn, id);
     if (strcmp(nw_dv_jstr(key, "state"), "PendingDeletion") == 0) {
         nw_dv_error(k->resp, 400, "KMSInvalidStateException", "message", "%s is pending deletion.",
                     arn);
@@ -458,16 +447,16 @@ static void op_schedule_deletion(struct kctx *k)
     json_decref(o);
 }
 
-static void op_put_policy(struct kctx *k)
+static void op_put_policy(struct nw_dv_kctx *k)
 {
     const char *ref, *name, *policy;
     char id[37];
-    if (!get_str(k, &ref, "KeyId", true, 1, 2048) ||
-        !get_str(k, &name, "PolicyName", false, 1, 128) ||
-        !get_str(k, &policy, "Policy", true, 1, 32768))
+    if (!nw_dv_kms_str(k, &ref, "KeyId", true, 1, 2048) ||
+        !nw_dv_kms_str(k, &name, "PolicyName", false, 1, 128) ||
+        !nw_dv_kms_str(k, &policy, "Policy", true, 1, 32768))
         return;
-    json_t *key = resolve(k, id, ref);
-    if (key == NULL || !allowed(k, key, id, "PutKeyPolicy", NULL, NULL))
+    json_t *key = nw_dv_kms_resolve(k, id, ref);
+    if (key == NULL || !nw_dv_kms_allowed(k, key, id, "PutKeyPolicy", NULL, NULL))
         return;
     if (name != NULL && strcmp(name, "default") != 0) {
         nw_dv_error(k->resp, 400, "NotFoundException", "message", "Policy %s does not exist", name);
@@ -482,15 +471,15 @@ static void op_put_policy(struct kctx *k)
     json_decref(o);
 }
 
-static void op_get_policy(struct kctx *k)
+static void op_get_policy(struct nw_dv_kctx *k)
 {
     const char *ref, *name;
     char id[37];
-    if (!get_str(k, &ref, "KeyId", true, 1, 2048) ||
-        !get_str(k, &name, "PolicyName", false, 1, 128))
+    if (!nw_dv_kms_str(k, &ref, "KeyId", true, 1, 2048) ||
+        !nw_dv_kms_str(k, &name, "PolicyName", false, 1, 128))
         return;
-    json_t *key = resolve(k, id, ref);
-    if (key == NULL || !allowed(k, key, id, "GetKeyPolicy", NULL, NULL))
+    json_t *key = nw_dv_kms_resolve(k, id, ref);
+    if (key == NULL || !nw_dv_kms_allowed(k, key, id, "GetKeyPolicy", NULL, NULL))
         return;
     if (name != NULL && strcmp(name, "default") != 0) {
         nw_dv_error(k->resp, 400, "NotFoundException", "message", "Policy %s does not exist", name);
@@ -502,304 +491,23 @@ static void op_get_policy(struct kctx *k)
     json_decref(o);
 }
 
-static void op_list_policies(struct kctx *k)
+static void op_list_policies(struct nw_dv_kctx *k)
 {
     const char *ref;
     char id[37];
-    if (!get_str(k, &ref, "KeyId", true, 1, 2048))
+    if (!nw_dv_kms_str(k, &ref, "KeyId", true, 1, 2048))
         return;
-    json_t *key = resolve(k, id, ref);
-    if (key == NULL || !allowed(k, key, id, "ListKeyPolicies", NULL, NULL))
+    json_t *key = nw_dv_kms_resolve(k, id, ref);
+    if (key == NULL || !nw_dv_kms_allowed(k, key, id, "ListKeyPolicies", NULL, NULL))
         return;
     json_t *o = json_pack("{s:[s], s:b}", "PolicyNames", "default", "Truncated", 0);
     nw_dv_json_ok(k->resp, o);
     json_decref(o);
 }
 
-/* ---- cryptographic operations ---- */
-
-static bool algorithm_ok(struct kctx *k, const char *member)
-{
-    const char *alg;
-    if (!get_str(k, &alg, member, false, 1, 64))
-        return false;
-    if (alg != NULL && strcmp(alg, "SYMMETRIC_DEFAULT") != 0) {
-        nw_dv_error(k->resp, 400, "InvalidKeyUsageException", "message",
-                    "Unsupported encryption algorithm %s for a symmetric key", alg);
-        return false;
-    }
-    return true;
-}
-
-/* Seal plaintext under key and answer base64 in o[member]. */
-static bool seal_into(struct kctx *k,
-                      json_t *o,
-                      const char *member,
-                      const json_t *key,
-                      const char *id,
-                      const json_t *enc_ctx,
-                      struct nw_cur plaintext)
-{
-    uint8_t mat[32];
-    struct nw_buf blob, b64;
-    bool ok = false;
-    nw_buf_init(&blob, CIPHERTEXT_MAX + 64, false);
-    nw_buf_init(&b64, (size_t)2 * CIPHERTEXT_MAX, false);
-    if (get_material(key, mat) && nw_dv_blob_seal(&blob, mat, id, enc_ctx, plaintext) == NW_OK &&
-        nw_dv_b64_encode(&b64, blob.ptr, blob.len) == NW_OK && nw_buf_cstr(&b64) == NW_OK) {
-        json_object_set_new(o, member, json_string((const char *)b64.ptr));
-        ok = true;
-    } else {
-        nw_dv_error(k->resp, 500, "KMSInternalException", "message", "encryption failed");
-    }
-    nw_wipe(mat, sizeof(mat));
-    nw_buf_clear(&blob);
-    nw_buf_clear(&b64);
-    return ok;
-}
-
-/* Base64 of a secret into o[member] (the text is wiped after jansson copies it). */
-static bool secret_into(struct kctx *k, json_t *o, const char *member, struct nw_cur data)
-{
-    struct nw_buf b64;
-    bool ok = false;
-    nw_buf_init(&b64, (size_t)2 * CIPHERTEXT_MAX, true);
-    if (nw_dv_b64_encode(&b64, data.ptr, data.len) == NW_OK && nw_buf_cstr(&b64) == NW_OK) {
-        json_object_set_new(o, member, json_string((const char *)b64.ptr));
-        ok = true;
-    } else {
-        nw_dv_error(k->resp, 500, "KMSInternalException", "message", "encoding failed");
-    }
-    nw_buf_clear(&b64);
-    return ok;
-}
-
-static void op_encrypt(struct kctx *k)
-{
-    const char *ref;
-    const json_t *ec;
-    char id[37], arn[NW_DV_ARN_MAX];
-    struct nw_buf pt;
-    nw_buf_init(&pt, PLAINTEXT_MAX + 8, true);
-    if (!get_str(k, &ref, "KeyId", true, 1, 2048) ||
-        !get_blob(k, &pt, "Plaintext", true, PLAINTEXT_MAX) ||
-        !get_ctx(k, &ec, "EncryptionContext") || !algorithm_ok(k, "EncryptionAlgorithm"))
-        goto out;
-    json_t *key = resolve(k, id, ref);
-    if (key == NULL || !allowed(k, key, id, "Encrypt", ec, NULL) || !usable(k, key, id) ||
-        dry_run(k))
-        goto out;
-    key_arn(k, arn, id);
-    json_t *o = json_pack("{s:s, s:s}", "KeyId", arn, "EncryptionAlgorithm", "SYMMETRIC_DEFAULT");
-    if (seal_into(k, o, "CiphertextBlob", key, id, ec, nw_buf_cur(&pt)))
-        nw_dv_json_ok(k->resp, o);
-    json_decref(o);
-out:
-    nw_buf_clear(&pt);
-}
-
-/*
- * Open a ciphertext blob: find its key (and check it against want_ref when given), authorise
- * op, check the key state, decrypt into pt. Answers the error and returns NULL on failure.
- */
-static json_t *open_blob(struct kctx *k,
-                         struct nw_buf *pt,
-                         char id[37],
-                         const char *op,
-                         struct nw_cur blob,
-                         const json_t *ec,
-                         const char *want_ref,
-                         const struct nw_dv_attest_facts *attest)
-{
-    char want[37];
-    uint8_t mat[32];
-    if (nw_dv_blob_key_id(id, blob) != NW_OK) {
-        nw_dv_error(k->resp, 400, "InvalidCiphertextException", "message", "%s", "");
-        return NULL;
-    }
-    if (want_ref != NULL) {
-        if (resolve(k, want, want_ref) == NULL)
-            return NULL;
-        if (strcmp(want, id) != 0) {
-            nw_dv_error(k->resp, 400, "IncorrectKeyException", "message",
-                        "The key ID in the request does not identify a CMK that can perform this "
-                        "operation.");
-            return NULL;
-        }
-    }
-    json_t *key = resolve(k, id, id);
-    if (key == NULL || !allowed(k, key, id, op, ec, attest) || !usable(k, key, id))
-        return NULL;
-    nw_err err = get_material(key, mat) ? nw_dv_blob_open(pt, mat, ec, blob) : NW_ERR_INTERNAL;
-    nw_wipe(mat, sizeof(mat));
-    if (err != NW_OK) {
-        nw_dv_error(k->resp, 400, "InvalidCiphertextException", "message", "%s", "");
-        return NULL;
-    }
-    return key;
-}
-
-static void op_decrypt(struct kctx *k)
-{
-    const char *ref;
-    const json_t *ec;
-    char id[37], arn[NW_DV_ARN_MAX];
-    struct nw_buf blob, pt;
-    struct nw_dv_attest_facts facts;
-    memset(&facts, 0, sizeof(facts));
-    nw_buf_init(&blob, CIPHERTEXT_MAX + 8, false);
-    nw_buf_init(&pt, CIPHERTEXT_MAX, true);
-    if (!get_blob(k, &blob, "CiphertextBlob", true, CIPHERTEXT_MAX) ||
-        !get_ctx(k, &ec, "EncryptionContext") || !get_str(k, &ref, "KeyId", false, 1, 2048) ||
-        !algorithm_ok(k, "EncryptionAlgorithm"))
-        goto out;
-    const json_t *recipient = json_object_get(k->in, "Recipient");
-    if (recipient != NULL && !nw_dv_recipient_check(k->resp, &facts, recipient))
-        goto out;
-    if (open_blob(k, &pt, id, "Decrypt", nw_buf_cur(&blob), ec, ref, &facts) == NULL || dry_run(k))
-        goto out;
-    key_arn(k, arn, id);
-    json_t *o = json_pack("{s:s, s:s}", "KeyId", arn, "EncryptionAlgorithm", "SYMMETRIC_DEFAULT");
-    bool ok = recipient != NULL ? nw_dv_recipient_seal(k->resp, o, recipient, nw_buf_cur(&pt))
-                                : secret_into(k, o, "Plaintext", nw_buf_cur(&pt));
-    if (ok)
-        nw_dv_json_ok(k->resp, o);
-    json_decref(o);
-out:
-    nw_buf_clear(&blob);
-    nw_buf_clear(&pt);
-}
-
-static void op_reencrypt(struct kctx *k)
-{
-    const char *src_ref, *dst_ref;
-    const json_t *src_ec, *dst_ec;
-    char src[37], dst[37], src_arn[NW_DV_ARN_MAX], dst_arn[NW_DV_ARN_MAX];
-    struct nw_buf blob, pt;
-    nw_buf_init(&blob, CIPHERTEXT_MAX + 8, false);
-    nw_buf_init(&pt, CIPHERTEXT_MAX, true);
-    if (!get_blob(k, &blob, "CiphertextBlob", true, CIPHERTEXT_MAX) ||
-        !get_ctx(k, &src_ec, "SourceEncryptionContext") ||
-        !get_ctx(k, &dst_ec, "DestinationEncryptionContext") ||
-        !get_str(k, &src_ref, "SourceKeyId", false, 1, 2048) ||
-        !get_str(k, &dst_ref, "DestinationKeyId", true, 1, 2048) ||
-        !algorithm_ok(k, "SourceEncryptionAlgorithm") ||
-        !algorithm_ok(k, "DestinationEncryptionAlgorithm"))
-        goto out;
-    if (open_blob(k, &pt, src, "ReEncryptFrom", nw_buf_cur(&blob), src_ec, src_ref, NULL) == NULL)
-        goto out;
-    json_t *dkey = resolve(k, dst, dst_ref);
-    if (dkey == NULL || !allowed(k, dkey, dst, "ReEncryptTo", dst_ec, NULL) ||
-        !usable(k, dkey, dst) || dry_run(k))
-        goto out;
-    key_arn(k, src_arn, src);
-    key_arn(k, dst_arn, dst);
-    json_t *o = json_pack("{s:s, s:s, s:s, s:s}", "SourceKeyId", src_arn, "KeyId", dst_arn,
-                          "SourceEncryptionAlgorithm", "SYMMETRIC_DEFAULT",
-                          "DestinationEncryptionAlgorithm", "SYMMETRIC_DEFAULT");
-    if (seal_into(k, o, "CiphertextBlob", dkey, dst, dst_ec, nw_buf_cur(&pt)))
-        nw_dv_json_ok(k->resp, o);
-    json_decref(o);
-out:
-    nw_buf_clear(&blob);
-    nw_buf_clear(&pt);
-}
-
-/* GenerateDataKey and GenerateDataKeyWithoutPlaintext. */
-static void generate_data_key(struct kctx *k, bool with_plaintext)
-{
-    const char *ref, *spec;
-    const json_t *ec;
-    long nbytes = 0;
-    bool has_n;
-    char id[37], arn[NW_DV_ARN_MAX];
-    uint8_t dk[1024];
-    struct nw_dv_attest_facts facts;
-    memset(&facts, 0, sizeof(facts));
-    if (!get_str(k, &ref, "KeyId", true, 1, 2048) || !get_ctx(k, &ec, "EncryptionContext") ||
-        !get_int(k, &nbytes, "NumberOfBytes", 1, 1024, &has_n) ||
-        !get_str(k, &spec, "KeySpec", false, 1, 16))
-        return;
-    if (has_n == (spec != NULL) ||
-        (spec != NULL && strcmp(spec, "AES_256") != 0 && strcmp(spec, "AES_128") != 0)) {
-        nw_dv_error(k->resp, 400, "ValidationException", "message",
-                    "Please specify either number of bytes or key spec.");
-        return;
-    }
-    if (spec != NULL)
-        nbytes = strcmp(spec, "AES_256") == 0 ? 32 : 16;
-    const json_t *recipient = with_plaintext ? json_object_get(k->in, "Recipient") : NULL;
-    if (recipient != NULL && !nw_dv_recipient_check(k->resp, &facts, recipient))
-        return;
-    json_t *key = resolve(k, id, ref);
-    const char *op = with_plaintext ? "GenerateDataKey" : "GenerateDataKeyWithoutPlaintext";
-    if (key == NULL || !allowed(k, key, id, op, ec, &facts) || !usable(k, key, id) || dry_run(k))
-        return;
-    if (nw_dv_random(dk, (size_t)nbytes) != NW_OK) {
-        nw_dv_error(k->resp, 500, "KMSInternalException", "message", "randomness failed");
-        return;
-    }
-    key_arn(k, arn, id);
-    json_t *o = json_pack("{s:s}", "KeyId", arn);
-    struct nw_cur pt = nw_cur_of(dk, (size_t)nbytes);
-    bool ok = seal_into(k, o, "CiphertextBlob", key, id, ec, pt);
-    if (ok && recipient != NULL)
-        ok = nw_dv_recipient_seal(k->resp, o, recipient, pt);
-    else if (ok && with_plaintext)
-        ok = secret_into(k, o, "Plaintext", pt);
-    if (ok)
-        nw_dv_json_ok(k->resp, o);
-    json_decref(o);
-    nw_wipe(dk, sizeof(dk));
-}
-
-static void op_gdk(struct kctx *k)
-{
-    generate_data_key(k, true);
-}
-
-static void op_gdk_np(struct kctx *k)
-{
-    generate_data_key(k, false);
-}
-
-static void op_random(struct kctx *k)
-{
-    long n = 0;
-    bool has;
-    uint8_t r[1024];
-    struct nw_dv_attest_facts facts;
-    memset(&facts, 0, sizeof(facts));
-    if (!get_int(k, &n, "NumberOfBytes", 1, 1024, &has))
-        return;
-    if (!has) {
-        nw_dv_error(k->resp, 400, "ValidationException", "message",
-                    "1 validation error detected: Value null at 'numberOfBytes' failed to satisfy "
-                    "constraint: Member must not be null");
-        return;
-    }
-    const json_t *recipient = json_object_get(k->in, "Recipient");
-    if (recipient != NULL && !nw_dv_recipient_check(k->resp, &facts, recipient))
-        return;
-    if (!allowed(k, NULL, NULL, "GenerateRandom", NULL, &facts))
-        return;
-    if (nw_dv_random(r, (size_t)n) != NW_OK) {
-        nw_dv_error(k->resp, 500, "KMSInternalException", "message", "randomness failed");
-        return;
-    }
-    json_t *o = json_object();
-    bool ok = recipient != NULL
-                  ? nw_dv_recipient_seal(k->resp, o, recipient, nw_cur_of(r, (size_t)n))
-                  : secret_into(k, o, "Plaintext", nw_cur_of(r, (size_t)n));
-    if (ok)
-        nw_dv_json_ok(k->resp, o);
-    json_decref(o);
-    nw_wipe(r, sizeof(r));
-}
-
 static const struct {
     const char *name;
-    void (*fn)(struct kctx *k);
+    void (*fn)(struct nw_dv_kctx *k);
 } kms_ops[] = {
     {"CreateKey", op_create_key},
     {"DescribeKey", op_describe_key},
@@ -811,16 +519,16 @@ static const struct {
     {"PutKeyPolicy", op_put_policy},
     {"GetKeyPolicy", op_get_policy},
     {"ListKeyPolicies", op_list_policies},
-    {"Encrypt", op_encrypt},
-    {"Decrypt", op_decrypt},
-    {"ReEncrypt", op_reencrypt},
-    {"GenerateDataKey", op_gdk},
-    {"GenerateDataKeyWithoutPlaintext", op_gdk_np},
-    {"GenerateRandom", op_random},
+    {"Encrypt", nw_dv_kms_encrypt},
+    {"Decrypt", nw_dv_kms_decrypt},
+    {"ReEncrypt", nw_dv_kms_reencrypt},
+    {"GenerateDataKey", nw_dv_kms_gdk},
+    {"GenerateDataKeyWithoutPlaintext", nw_dv_kms_gdk_np},
+    {"GenerateRandom", nw_dv_kms_random},
 };
 
 /* Keys whose deletion date has passed are gone, as in KMS. */
-static void purge_deleted(struct kctx *k)
+static void purge_deleted(struct nw_dv_kctx *k)
 {
     const char *id, *name;
     json_t *v;
@@ -850,7 +558,7 @@ void nw_dv_kms_dispatch(struct nw_dv_state *st,
                         const json_t *in)
 {
     json_t *root = nw_dv_state_get(st, NW_DV_KMS);
-    struct kctx k = {st, resp, caller, in, op, child(root, "keys"), child(root, "aliases")};
+    struct nw_dv_kctx k = {st, resp, caller, in, op, child(root, "keys"), child(root, "aliases")};
     purge_deleted(&k);
     if (strcmp(op, "EnableKey") == 0) {
         op_set_state(&k, op, NULL, "Enabled");

@@ -67,7 +67,7 @@ static int usage(void)
 
 static bool copy_opt(char *dst, size_t cap, const char *v)
 {
-    if (v == NULL || strlen(v) >= cap)
+    if (v == NULL || v[0] == '\0' || strlen(v) >= cap)
         return false;
     memcpy(dst, v, strlen(v) + 1);
     return true;
