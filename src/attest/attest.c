@@ -70,7 +70,7 @@ get_opt_bytes(bool *has, uint8_t *dst, size_t *dst_len, const cbor_item_t *v, si
 {
     *has = false;
     *dst_len = 0;
-    if (cbor_is_null(v))
+    if (nw_cbor_is_null(v))
         return NW_OK;
     NW_TRY(get_bytes(dst, dst_len, v, min, NW_ATTEST_FIELD_MAX));
     *has = true;

@@ -36,6 +36,13 @@ bool nw_cbor_map_put(cbor_item_t *map, const char *key, cbor_item_t *value);
 /* A bytestring item of cur, or null when cur.ptr is NULL. */
 cbor_item_t *nw_cbor_bytes_or_null(struct nw_cur cur);
 
+/*
+ * Null and boolean tests that are safe on any item. libcbor 0.8's cbor_is_null/cbor_is_bool
+ * assert (abort) when given a float, so untrusted items go through these.
+ */
+bool nw_cbor_is_null(const cbor_item_t *item);
+bool nw_cbor_is_bool(const cbor_item_t *item);
+
 /* True when item is a definite text string equal to s. */
 bool nw_cbor_text_eq(const cbor_item_t *item, const char *s);
 

@@ -227,6 +227,18 @@ cbor_item_t *nw_cbor_bytes_or_null(struct nw_cur cur)
     return cbor_build_bytestring(cur.ptr, cur.len);
 }
 
+bool nw_cbor_is_null(const cbor_item_t *item)
+{
+    return cbor_isa_float_ctrl(item) && cbor_float_get_width(item) == CBOR_FLOAT_0 &&
+           cbor_is_null(item);
+}
+
+bool nw_cbor_is_bool(const cbor_item_t *item)
+{
+    return cbor_isa_float_ctrl(item) && cbor_float_get_width(item) == CBOR_FLOAT_0 &&
+           cbor_is_bool(item);
+}
+
 bool nw_cbor_text_eq(const cbor_item_t *item, const char *s)
 {
     if (!cbor_isa_string(item) || !cbor_string_is_definite(item))

@@ -382,7 +382,7 @@ nw_err nw_nsm_describe_pcr(struct nw_nsm *nsm,
     if (err != NW_OK)
         return err;
     const cbor_item_t *l = field(b, "lock");
-    NW_CHECK_COND(l != NULL && cbor_is_bool(l), NW_ERR_NSM_RESPONSE);
+    NW_CHECK_COND(l != NULL && nw_cbor_is_bool(l), NW_ERR_NSM_RESPONSE);
     NW_CHECK(get_bstr(value, value_cap, value_len, field(b, "data"), 32));
     *locked = cbor_get_bool(l);
 out:

@@ -332,7 +332,7 @@ static nw_err req_opt_bytes(struct nw_cur *out, const cbor_item_t *map, const ch
 {
     const cbor_item_t *v = req_field(map, key);
     *out = nw_cur_of(NULL, 0);
-    if (v == NULL || cbor_is_null(v))
+    if (v == NULL || nw_cbor_is_null(v))
         return NW_OK;
     NW_ENSURE(cbor_isa_bytestring(v) && cbor_bytestring_length(v) <= NW_NSM_USER_MAX,
               NW_ERR_NSM_INVALID_ARGUMENT);

@@ -277,6 +277,10 @@ static void test_sim_bad_requests(void **state)
     q = nwt_unhex("a16b4465736372696265504352a0", &n);
     expect_sim_error(sim, nw_cur_of(q, n), "InvalidArgument");
     free(q);
+    /* {"Attestation": {"nonce": half-float 0.0}}: found by fuzz_nsm */
+    q = nwt_unhex("a16b4174746573746174696f6ea1656e6f6e6365f90000", &n);
+    expect_sim_error(sim, nw_cur_of(q, n), "InvalidArgument");
+    free(q);
     /* {"Attestation": {"nonce": 5}} */
     q = nwt_unhex("a16b4174746573746174696f6ea1656e6f6e636505", &n);
     expect_sim_error(sim, nw_cur_of(q, n), "InvalidArgument");
@@ -536,7 +540,7 @@ static void *fake_main(void *arg)
     return NULL;
 }
 
-static nw_err fake_call(const char *answer_hex, bool lock)
+static nw_err fake_call(const char *answer_hex, int mode)
 {
     char dir[] = "/tmp/nw-fake-XXXXXX", path[128], addr[140];
     assert_non_null(mkdtemp(dir));
@@ -556,8 +560,13 @@ static nw_err fake_call(const char *answer_hex, bool lock)
     struct nw_nsm *nsm = NULL;
     assert_int_equal(nw_nsm_open(&nsm, addr), NW_OK);
     nw_err err;
-    if (lock) {
+    if (mode == 1) {
         err = nw_nsm_lock_pcr(nsm, 16);
+    } else if (mode == 2) {
+        bool locked;
+        uint8_t v[64];
+        size_t vl;
+        err = nw_nsm_describe_pcr(nsm, &locked, v, sizeof(v), &vl, 0);
     } else {
         uint8_t r[16];
         err = nw_nsm_random(nsm, r, sizeof(r));
@@ -591,17 +600,19 @@ static void test_client_errors(void **state)
             snprintf(hex + strlen(hex), sizeof(hex) - strlen(hex), "%02x",
                      (unsigned char)names[i][k]);
         nw_err want = nw_nsm_error_from_name(nw_cur_str(names[i]));
-        assert_int_equal(fake_call(hex, false), want);
+        assert_int_equal(fake_call(hex, 0), want);
     }
     /* Wrong variant, garbage, empty random, unit answer to the wrong request, closed peer. */
-    assert_int_equal(fake_call("a1684c6f636b50435273a0", false), NW_ERR_NSM_RESPONSE);
-    assert_int_equal(fake_call("ffff", false), NW_ERR_NSM_RESPONSE);
-    assert_int_equal(fake_call("a16947657452616e646f6da16672616e646f6d40", false),
+    assert_int_equal(fake_call("a1684c6f636b50435273a0", 0), NW_ERR_NSM_RESPONSE);
+    assert_int_equal(fake_call("ffff", 0), NW_ERR_NSM_RESPONSE);
+    assert_int_equal(fake_call("a16947657452616e646f6da16672616e646f6d40", 0), NW_ERR_NSM_RESPONSE);
+    assert_int_equal(fake_call("684c6f636b50435273", 1), NW_ERR_NSM_RESPONSE);
+    assert_int_equal(fake_call("674c6f636b504352", 1), NW_OK);
+    assert_int_equal(fake_call(NULL, 0), NW_ERR_NSM_IO);
+    assert_int_equal(fake_call("", 0), NW_ERR_NSM_RESPONSE);
+    /* {"DescribePCR": {"lock": half-float, "data": h''}}: a float where a bool belongs */
+    assert_int_equal(fake_call("a16b4465736372696265504352a2646c6f636bf90000646461746140", 2),
                      NW_ERR_NSM_RESPONSE);
-    assert_int_equal(fake_call("684c6f636b50435273", true), NW_ERR_NSM_RESPONSE);
-    assert_int_equal(fake_call("674c6f636b504352", true), NW_OK);
-    assert_int_equal(fake_call(NULL, false), NW_ERR_NSM_IO);
-    assert_int_equal(fake_call("", false), NW_ERR_NSM_RESPONSE);
 }
 
 static void test_measure(void **state)
