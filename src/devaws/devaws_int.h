@@ -297,9 +297,15 @@ nw_err nw_dv_blob_open(struct nw_buf *out,
 /* ---- recipient.c: the KMS Recipient hook (attestation) ---- */
 
 /*
- * Check a request's Recipient {KeyEncryptionAlgorithm, AttestationDocument} and fill facts
- * (PCRs) for policy conditions. Answers the error and returns false when it cannot. The
- * attestation library (branch attest) plugs in here; until then Recipient is refused.
+ * Where Recipient documents must chain to: DIR/nsm-root.pem, the development root of the NSM
+ * simulator (libnwattest) run with state directory DIR. Call once before serving.
+ */
+void nw_dv_recipient_setup(const struct nw_dv_config *cfg);
+
+/*
+ * Check a request's Recipient {KeyEncryptionAlgorithm, AttestationDocument}: the document is
+ * verified (chain to the simulator root, now, RSA-2048 public key) and its PCRs fill facts for
+ * policy conditions. Answers the error and returns false when it cannot.
  */
 bool nw_dv_recipient_check(struct nw_dv_resp *resp,
                            struct nw_dv_attest_facts *facts,

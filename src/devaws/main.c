@@ -4,15 +4,22 @@
  *   nw-devaws --state DIR [--listen ADDR] [--imds-listen ADDR] [--region R] [--account ID]
  *             [--instance-role NAME] [--instance-id ID] [--cred-lifetime-s N] [--skew-s N]
  *             [--log-level L] [--log-json] [--record FILE]
+ *             [--nsm-socket PATH [--nsm-measure FILE] [--nsm-role-arn ARN] [--nsm-debug]]
  *   nw-devaws admin --state DIR create-role NAME
  *   nw-devaws admin --state DIR put-role-policy NAME FILE|-
  *   nw-devaws admin --state DIR create-access-key NAME [--session-s N]
  *
  * The server runs in the foreground until SIGINT/SIGTERM and writes DIR/env (export lines for
  * AWS clients), DIR/ports.json and DIR/ca.pem. See docs/devaws.md.
+ *
+ * --nsm-socket also serves the NSM simulator (libnwattest, docs/attest.md) on a unix socket:
+ * PCR0/1/2 measured from --nsm-measure (the nw-enclave binary) as nitro-cli measures an image,
+ * PCR4 from --instance-id, documents signed under a development root kept in DIR/nsm-root.pem,
+ * which is also the anchor for KMS Recipient documents.
  */
 #include <errno.h>
 #include <fcntl.h>
+#include <pthread.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -23,6 +30,7 @@
 #include <nw/addr.h>
 #include <nw/log.h>
 #include <nw/mem.h>
+#include <nw/nsm_sim.h>
 
 #include "devaws_http.h"
 #include "devaws_int.h"
@@ -31,7 +39,11 @@ struct opts {
     struct nw_dv_config cfg;
     const char *listen;
     const char *imds_listen;
-    const char *record; /* --record FILE (tests) */
+    const char *record;       /* --record FILE (tests) */
+    const char *nsm_socket;   /* --nsm-socket PATH: serve the NSM simulator there */
+    const char *nsm_measure;  /* --nsm-measure FILE: measured into PCR0/1/2 */
+    const char *nsm_role_arn; /* --nsm-role-arn ARN: PCR3 */
+    bool nsm_debug;           /* --nsm-debug: a debug-mode enclave (PCR0-3 zero) */
     enum nw_log_level level;
     bool json;
 };
@@ -42,6 +54,8 @@ static int usage(void)
                 "                 [--account ID] [--instance-role NAME] [--instance-id ID]\n"
                 "                 [--cred-lifetime-s N] [--skew-s N] [--log-level L] [--log-json]\n"
                 "                 [--record FILE]   (tests: append request/response JSON lines)\n"
+                "                 [--nsm-socket PATH [--nsm-measure FILE] [--nsm-role-arn ARN]\n"
+                "                  [--nsm-debug]]   (NSM simulator on a unix socket)\n"
                 "       nw-devaws admin --state DIR create-role NAME\n"
                 "       nw-devaws admin --state DIR put-role-policy NAME FILE|-\n"
                 "       nw-devaws admin --state DIR create-access-key NAME [--session-s N]\n"
@@ -105,6 +119,14 @@ static bool parse_opts(struct opts *o, int argc, char **argv, int *i)
             o->record = v;
         else if (strcmp(a, "--log-json") == 0)
             o->json = true, takes = false;
+        else if (strcmp(a, "--nsm-socket") == 0)
+            o->nsm_socket = v;
+        else if (strcmp(a, "--nsm-measure") == 0)
+            o->nsm_measure = v;
+        else if (strcmp(a, "--nsm-role-arn") == 0)
+            o->nsm_role_arn = v;
+        else if (strcmp(a, "--nsm-debug") == 0)
+            o->nsm_debug = true, takes = false;
         else
             return true; /* not an option */
         if (!ok || (takes && v == NULL)) {
@@ -200,6 +222,11 @@ static nw_err write_env(const struct opts *o,
     NW_CHECK(export_line(&b, "NW_DEVAWS_IMDS_ADDR", iaddr));
     NW_CHECK(export_line(&b, "NW_DEVAWS_ACCOUNT", o->cfg.account));
     NW_CHECK(export_line(&b, "NW_DEVAWS_INSTANCE_ROLE_ARN", arn));
+    if (o->nsm_socket != NULL) {
+        char nsm[NW_ADDR_TEXT_MAX + 8];
+        (void)snprintf(nsm, sizeof(nsm), "unix:%s", o->nsm_socket);
+        NW_CHECK(export_line(&b, "NW_DEVAWS_NSM", nsm));
+    }
     NW_CHECK(nw_dv_write_file(o->cfg.state_dir, "env", b.ptr, b.len, 0600));
     nw_buf_clear(&b);
     json_t *ports = json_pack("{s:s, s:s, s:i, s:i}", "api", aaddr, "imds", iaddr, "api_port",
@@ -223,6 +250,57 @@ static nw_err open_listener(struct nw_dv_listener *l, const char *text)
     return nw_net_listen(&a, 64, &l->fd);
 }
 
+struct nsm_server {
+    struct nw_nsm_sim *sim;
+    const char *path;
+    volatile int stop;
+    pthread_t th;
+    bool running;
+};
+
+static void *nsm_main(void *arg)
+{
+    struct nsm_server *n = arg;
+    nw_err err = nw_nsm_sim_serve_unix(n->sim, n->path, &n->stop);
+    if (err != NW_OK)
+        nw_log(NW_LOG_ERROR, "nsm_serve", "error", nw_err_name(err), NULL);
+    return NULL;
+}
+
+/* Create the simulator (its root persists in DIR) and serve it in a thread. */
+static nw_err nsm_start(struct nsm_server *n, const struct opts *o)
+{
+    struct nw_nsm_sim_opts so = {.state_dir = o->cfg.state_dir,
+                                 .measure_path = o->nsm_measure,
+                                 .instance_id = o->cfg.instance_id,
+                                 .role_arn = o->nsm_role_arn,
+                                 .region = o->cfg.region,
+                                 .debug = o->nsm_debug};
+    memset(n, 0, sizeof(*n));
+    n->path = o->nsm_socket;
+    NW_TRY(nw_nsm_sim_new(&n->sim, &so));
+    if (pthread_create(&n->th, NULL, nsm_main, n) != 0) {
+        nw_nsm_sim_free(n->sim);
+        n->sim = NULL;
+        return NW_ERR_INTERNAL;
+    }
+    n->running = true;
+    nw_log(NW_LOG_INFO, "nsm_listening", "socket", n->path, "module_id",
+           nw_nsm_sim_module_id(n->sim), NULL);
+    return NW_OK;
+}
+
+static void nsm_stop(struct nsm_server *n)
+{
+    if (n->running) {
+        n->stop = 1;
+        (void)pthread_join(n->th, NULL);
+        n->running = false;
+    }
+    nw_nsm_sim_free(n->sim);
+    n->sim = NULL;
+}
+
 static int fail(const char *what, nw_err err)
 {
     nw_log(NW_LOG_ERROR, what, "error", nw_err_name(err), NULL);
@@ -234,6 +312,7 @@ static int serve(struct opts *o)
     struct nw_dv_listener api = {&o->cfg, false, -1, NULL}, imds = {&o->cfg, true, -1, NULL};
     struct nw_buf cert, key;
     struct nw_dv_state st;
+    struct nsm_server nsm = {0};
     json_t *admin = NULL;
     sigset_t set;
     int sig = 0, rc = 1;
@@ -262,6 +341,11 @@ static int serve(struct opts *o)
         rc = fail("state", err);
         goto out;
     }
+    nw_dv_recipient_setup(&o->cfg);
+    if (o->nsm_socket != NULL && (err = nsm_start(&nsm, o)) != NW_OK) {
+        rc = fail("nsm_start", err);
+        goto out;
+    }
     if ((err = open_listener(&api, o->listen)) != NW_OK ||
         (err = open_listener(&imds, o->imds_listen)) != NW_OK) {
         rc = fail("listen", err);
@@ -287,6 +371,7 @@ out:
     json_decref(admin);
     nw_dv_listener_stop(&api);
     nw_dv_listener_stop(&imds);
+    nsm_stop(&nsm);
     if (api.daemon == NULL && api.fd >= 0 && rc != 0)
         close(api.fd);
     nw_buf_clear(&cert);
