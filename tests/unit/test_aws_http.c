@@ -647,7 +647,8 @@ static void test_transports(void **state)
     nw_sockaddr_format(laddr, &lss, lsl);
     pthread_t th;
     assert_int_equal(pthread_create(&th, NULL, garbage_server, &lfd), 0);
-    struct nw_http_opts go = {.connect_to = laddr, .own_socket = true, .timeout_ms = 20000};
+    struct nw_http_opts go = {
+        .connect_to = laddr, .own_socket = true, .connect_timeout_ms = 20000, .timeout_ms = 20000};
     assert_int_equal(nw_http_new(&h, &go), NW_OK);
     nw_http_response_init(&resp);
     struct nw_http_request tq = {"POST", "https://kms.nowhere.invalid:8443/", hd, 1,
