@@ -5,6 +5,8 @@
 #
 #   bench/proxy.sh                 BENCH_SECONDS=N (default 3) per measurement, BENCH_ROUNDS=N (3)
 #   NW_PROXY_ARGS="-w 2" bench/proxy.sh   extra nw-proxy options
+#   BENCH_METRICS="rtt bulk" bench/proxy.sh   only some groups: bulk rtt conn halfclose pgbench
+#                                             (default all; without pgbench no PostgreSQL is set up)
 #
 # Metrics: bulk throughput (iperf3, 1 and 4 streams) and the relay's CPU seconds per GB (1
 # stream; utime+stime, children included for socat's forks); 64 B and 16 KiB round trips per
@@ -14,6 +16,8 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 SECS=${BENCH_SECONDS:-3}
+METRICS=" ${BENCH_METRICS:-bulk rtt conn halfclose pgbench} "
+want() { [[ "$METRICS" == *" $1 "* ]]; }
 PGBIN=${PGBIN:-/usr/lib/postgresql/15/bin}
 for tool in socat iperf3 "$PGBIN/pgbench" "$PGBIN/initdb" cc python3; do
     command -v "$tool" >/dev/null || { echo "bench/proxy.sh: $tool missing (scripts/deps)" >&2; exit 1; }
@@ -71,10 +75,12 @@ relay() {
 ECHO=$(freeport); "$T/rtt" server "$ECHO" & PIDS+=($!)
 IPERF=$(freeport); iperf3 -s -p "$IPERF" >/dev/null 2>&1 & PIDS+=($!)
 PG=$(freeport)
+if want pgbench; then
 mkdir "$T/pg" && chown postgres "$T/pg" && chmod 700 "$T/pg"
 su postgres -s /bin/sh -c "$PGBIN/initdb -D $T/pg -A trust -U postgres" >/dev/null
 su postgres -s /bin/sh -c "$PGBIN/pg_ctl -D $T/pg -l $T/pg/log -w -o '-p $PG -k $T/pg -c listen_addresses=127.0.0.1 -c max_connections=100' start" >/dev/null
 "$PGBIN/pgbench" -q -i -s 10 -h 127.0.0.1 -p "$PG" -U postgres postgres >/dev/null 2>&1
+fi
 wait_port "$ECHO"
 wait_port "$IPERF"
 
@@ -101,8 +107,10 @@ EP[direct]=$ECHO; IP[direct]=$IPERF; PP[direct]=$PG
 for k in nw-proxy socat socat-nodelay; do
     EP[$k]=$(freeport); relay "$k" "${EP[$k]}" "$ECHO"
     IP[$k]=$(freeport); relay "$k" "${IP[$k]}" "$IPERF"; IPID[$k]=$RPID
-    mid=$(freeport); relay "$k" "$mid" "$PG"
-    PP[$k]=$(freeport); relay "$k" "${PP[$k]}" "$mid"
+    if want pgbench; then
+        mid=$(freeport); relay "$k" "$mid" "$PG"
+        PP[$k]=$(freeport); relay "$k" "${PP[$k]}" "$mid"
+    fi
 done
 ROUNDS=${BENCH_ROUNDS:-3}
 order() { # round -> the kinds, rotated
@@ -111,7 +119,7 @@ order() { # round -> the kinds, rotated
 }
 for r in $(seq 1 "$ROUNDS"); do
     echo "bench: round $r of $ROUNDS" >&2
-    for k in $(order "$r"); do
+    want bulk && for k in $(order "$r"); do
         c0=0
         [ "$k" != direct ] && c0=$(cpu_ticks "${IPID[$k]}")
         out=$(iperf "${IP[$k]}" 1)
@@ -122,21 +130,21 @@ for r in $(seq 1 "$ROUNDS"); do
             put "$k" cpu_s_per_gb "$(echo "$out $c0 $c1 $CLK" | awk '{print ($4-$3)/$5/($2/1e9)}')"
         fi
     done
-    for k in $(order "$r"); do put "$k" bulk4_gbps "$(iperf "${IP[$k]}" 4 | awk '{print $1/1e9}')"; done
-    for s in 64 16384; do
+    want bulk && for k in $(order "$r"); do put "$k" bulk4_gbps "$(iperf "${IP[$k]}" 4 | awk '{print $1/1e9}')"; done
+    want rtt && for s in 64 16384; do
         for c in 1 8; do
             for k in $(order "$r"); do
                 put "$k" "rtt${s}B_c${c}" "$("$T/rtt" rtt "${EP[$k]}" "$s" "$c" "$SECS")"
             done
         done
     done
-    for k in $(order "$r"); do put "$k" conn_per_s "$("$T/rtt" conn "${EP[$k]}" 4 "$SECS")"; done
-    for k in $(order "$r"); do
+    want conn && for k in $(order "$r"); do put "$k" conn_per_s "$("$T/rtt" conn "${EP[$k]}" 4 "$SECS")"; done
+    want halfclose && for k in $(order "$r"); do
         hc=1
         for _ in 1 2 3; do "$T/rtt" halfclose "${EP[$k]}" >/dev/null || hc=0; done
         put "$k" halfclose_ok "$hc"
     done
-    for c in 1 8; do
+    want pgbench && for c in 1 8; do
         for k in $(order "$r"); do put "$k" "pgbench_c${c}_tps" "$(pgb "${PP[$k]}" "$c")"; done
     done
 done
