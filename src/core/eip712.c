@@ -189,6 +189,8 @@ resolve_field(struct td *td, const struct stype *st, struct field *fd, const cha
     fd->index_len = tn - b;
     fd->t.ndims = 0;
     for (size_t i = b; i < tn;) {
+        if (ts[i] != '[')
+            return fail(td, NW_ERR_EIP712_TYPE_NAME, st, fd, "malformed array type");
         size_t j = i + 1;
         while (j < tn && ts[j] != ']')
             j++;

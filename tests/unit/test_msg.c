@@ -256,6 +256,9 @@ static void test_eip712_type_names(void **state)
     assert_int_equal(t1(F("a", "uint8[01]"), "{\"a\":[1]}"), NW_ERR_EIP712_TYPE_NAME);
     assert_int_equal(t1(F("a", "uint8[1"), "{\"a\":[1]}"), NW_ERR_EIP712_TYPE_NAME);
     assert_int_equal(t1(F("a", "uint8[x]"), "{\"a\":[1]}"), NW_ERR_EIP712_TYPE_NAME);
+    /* text between brackets must not be skipped (once read as uint8[1][] or uint8[1][2]) */
+    assert_int_equal(t1(F("a", "uint8[1]x]"), "{\"a\":[[1]]}"), NW_ERR_EIP712_TYPE_NAME);
+    assert_int_equal(t1(F("a", "uint8[1]x2]"), "{\"a\":[[1],[2]]}"), NW_ERR_EIP712_TYPE_NAME);
     assert_int_equal(h712("{\"types\":{\"1T\":[]},\"primaryType\":\"1T\",\"domain\":{},"
                           "\"message\":{}}"),
                      NW_ERR_EIP712_TYPE_NAME);
