@@ -73,7 +73,9 @@ static bool parse_args(struct args *a, int argc, char **argv)
                 return false;
             memcpy(k, v, (size_t)(eq - v));
             k[eq - v] = '\0';
-            json_object_set_new(a->context, k, json_string(eq + 1));
+            /* jansson refuses non-UTF-8 keys and values; never drop a pair silently */
+            if (json_object_set_new(a->context, k, json_string(eq + 1)) != 0)
+                return false;
         } else if (slot != NULL) {
             *slot = v;
         } else {
@@ -332,7 +334,11 @@ static int secrets_cmd(int argc, char **argv)
             rc = nw_cli_fail_err(err, "stdin");
             goto out;
         }
-        json_object_set_new(body, "SecretString", json_stringn((const char *)val.ptr, val.len));
+        if (json_object_set_new(body, "SecretString",
+                                json_stringn((const char *)val.ptr, val.len)) != 0) {
+            rc = nw_cli_fail_err(NW_ERR_INVALID_ARG, "the secret value must be UTF-8 text");
+            goto out;
+        }
     }
     if (strcmp(cmd, "create") == 0) {
         json_object_set_new(body, "Name", json_string(a.name));

@@ -1,0 +1,27 @@
+#!/bin/sh
+# CLI checks of `nw kms` / `nw secrets` input handling that need no AWS endpoint: input that
+# cannot be sent as JSON text must be refused, never silently left out of the request.
+# Usage: aws_cli_input.sh NW
+set -u
+nw=$1
+dir=$(mktemp -d)
+trap 'rm -rf "$dir"' EXIT
+fails=0
+check() { # check NAME CONDITION-RESULT
+    if [ "$2" -eq 0 ]; then echo "ok   $1"; else echo "FAIL $1"; fails=$((fails + 1)); fi
+}
+# No AWS settings at all, so nothing can reach a network even if a check is missing.
+run() { env -i PATH="$PATH" "$nw" "$@"; }
+
+bad=$(printf 'a=\377')
+run kms encrypt --key-id k --context "$bad" </dev/null >/dev/null 2>&1; rc=$?
+check "kms encrypt: non-UTF-8 --context value is a usage error" $(( rc == 2 ? 0 : 1 ))
+bad=$(printf '\377=v')
+run kms decrypt --context "$bad" </dev/null >/dev/null 2>&1; rc=$?
+check "kms decrypt: non-UTF-8 --context key is a usage error" $(( rc == 2 ? 0 : 1 ))
+
+printf 'Zq7plain\377' | run secrets create --name n --value-stdin >/dev/null 2>"$dir/err"; rc=$?
+[ $rc -eq 1 ] && grep -q '^{"error":{"code":"invalid_arg"' "$dir/err" && ! grep -q Zq7plain "$dir/err"
+check "secrets create: non-UTF-8 value refused, not dropped" $?
+
+[ $fails -eq 0 ]
