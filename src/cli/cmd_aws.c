@@ -77,6 +77,11 @@ static bool parse_args(struct args *a, int argc, char **argv)
             if (json_object_set_new(a->context, k, json_string(eq + 1)) != 0)
                 return false;
         } else if (slot != NULL) {
+            /* values (not the policy path) go into JSON strings: refuse what jansson would drop */
+            json_t *t = slot == &a->policy ? NULL : json_string(v);
+            if (slot != &a->policy && t == NULL)
+                return false;
+            json_decref(t);
             *slot = v;
         } else {
             return false;
@@ -173,8 +178,9 @@ static int file_text(json_t *body, const char *member, const char *path)
     nw_err err = nw_cli_read_file(&b, path, CLI_INPUT_MAX);
     if (err == NW_OK)
         err = nw_buf_cstr(&b);
-    if (err == NW_OK)
-        json_object_set_new(body, member, json_stringn((const char *)b.ptr, b.len));
+    if (err == NW_OK &&
+        json_object_set_new(body, member, json_stringn((const char *)b.ptr, b.len)) != 0)
+        err = NW_ERR_INVALID_ARG; /* not UTF-8: never send the request without it */
     nw_buf_clear(&b);
     return err == NW_OK ? NW_CLI_EXIT_OK : nw_cli_fail_err(err, path);
 }

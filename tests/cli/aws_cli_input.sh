@@ -24,4 +24,15 @@ printf 'Zq7plain\377' | run secrets create --name n --value-stdin >/dev/null 2>"
 [ $rc -eq 1 ] && grep -q '^{"error":{"code":"invalid_arg"' "$dir/err" && ! grep -q Zq7plain "$dir/err"
 check "secrets create: non-UTF-8 value refused, not dropped" $?
 
+bad=$(printf 'AWSPREVIOUS\377')
+run secrets get --name n --version-stage "$bad" </dev/null >/dev/null 2>&1; rc=$?
+check "secrets get: non-UTF-8 --version-stage is a usage error (not AWSCURRENT)" $(( rc == 2 ? 0 : 1 ))
+bad=$(printf 'd\377')
+run kms create-key --description "$bad" </dev/null >/dev/null 2>&1; rc=$?
+check "kms create-key: non-UTF-8 --description is a usage error" $(( rc == 2 ? 0 : 1 ))
+printf '{"Version":"2012-10-17","Statement":[{"Sid":"\377"}]}' >"$dir/policy"
+run kms create-key --policy "$dir/policy" </dev/null >/dev/null 2>"$dir/err"; rc=$?
+[ $rc -eq 1 ] && grep -q '^{"error":{"code":"invalid_arg"' "$dir/err"
+check "kms create-key: non-UTF-8 policy file refused (never the default policy)" $?
+
 [ $fails -eq 0 ]
