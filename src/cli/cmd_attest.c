@@ -2,6 +2,7 @@
  * nw commands of the attest area: look at and verify Nitro attestation documents, and print
  * the measurements the NSM simulator (and so a KMS key policy) expects for a file.
  */
+#include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -54,8 +55,9 @@ static bool parse_i64(const char *s, int64_t *out)
     char *end = NULL;
     if (s == NULL || *s == '\0')
         return false;
+    errno = 0;
     long long v = strtoll(s, &end, 10);
-    if (end == NULL || *end != '\0')
+    if (end == NULL || *end != '\0' || errno == ERANGE)
         return false;
     *out = (int64_t)v;
     return true;

@@ -1,6 +1,6 @@
 #!/bin/sh
-# CLI checks of `nw kms` / `nw secrets` input handling that need no AWS endpoint: input that
-# cannot be sent as JSON text must be refused, never silently left out of the request.
+# CLI checks of `nw kms` / `nw secrets` / `nw attestation` input handling that need no endpoint
+# nor data: input that cannot be sent as given must be refused, never silently dropped or clamped.
 # Usage: aws_cli_input.sh NW
 set -u
 nw=$1
@@ -34,5 +34,11 @@ printf '{"Version":"2012-10-17","Statement":[{"Sid":"\377"}]}' >"$dir/policy"
 run kms create-key --policy "$dir/policy" </dev/null >/dev/null 2>"$dir/err"; rc=$?
 [ $rc -eq 1 ] && grep -q '^{"error":{"code":"invalid_arg"' "$dir/err"
 check "kms create-key: non-UTF-8 policy file refused (never the default policy)" $?
+
+# nw attestation verify: an out-of-range integer option is refused, never clamped to INT64_MAX
+run attestation verify --doc "$dir/none" --at 99999999999999999999 >/dev/null 2>&1; rc=$?
+check "attestation verify: --at beyond int64 is a usage error" $(( rc == 2 ? 0 : 1 ))
+run attestation verify --doc "$dir/none" --max-age-ms 99999999999999999999 >/dev/null 2>&1; rc=$?
+check "attestation verify: --max-age-ms beyond int64 is a usage error" $(( rc == 2 ? 0 : 1 ))
 
 [ $fails -eq 0 ]
