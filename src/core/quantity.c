@@ -2,6 +2,7 @@
  * Integer and ether-amount parsing for JSON requests; see <nw/quantity.h> for the rules and
  * core_int.h for the jansson-facing wrappers.
  */
+#include <limits.h>
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -51,7 +52,7 @@ static nw_err mul_pow10(struct nw_u256 *v, uint64_t n)
 struct decimal {
     struct nw_cur int_digits;  /* before the point */
     struct nw_cur frac_digits; /* after the point */
-    long exp;                  /* the exponent part, clamped to +-EXP_LIMIT-ish */
+    long exp;                  /* the exponent part, saturated when too long */
 };
 
 static nw_err split_decimal(struct decimal *d, struct nw_cur t)
@@ -79,12 +80,19 @@ static nw_err split_decimal(struct decimal *d, struct nw_cur t)
             neg = t.ptr[i++] == '-';
         size_t start = i;
         long e = 0;
+        bool big = false;
         while (i < t.len && t.ptr[i] >= '0' && t.ptr[i] <= '9') {
             if (e < 10L * EXP_LIMIT)
                 e = e * 10 + (t.ptr[i] - '0');
+            else
+                big = true;
             i++;
         }
         NW_ENSURE(i > start, NW_ERR_VALUE_FORMAT);
+        /* Too long to hold: saturate far beyond any digit count, so only zero survives (a
+         * clamped exponent could cancel against a million fraction digits). */
+        if (big)
+            e = LONG_MAX / 4;
         d->exp = neg ? -e : e;
     }
     NW_ENSURE(i == t.len, NW_ERR_VALUE_FORMAT);

@@ -3,6 +3,8 @@
  * refusal of ambiguous and negative forms, and exact ether -> wei conversion.
  */
 #include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include <nw/quantity.h>
@@ -118,6 +120,31 @@ static void double_ok(double d, const char *wei)
     assert_string_equal(dec(&v), wei);
 }
 
+/*
+ * An exponent too long to hold must not be clamped into a plausible one: with a million
+ * fraction digits, "0.0..01e10000000" once came out as 1 ether (true value 10^9000000), and
+ * "10..0e-10000000" as 1 ether too (true value 10^-9000000).
+ */
+static void test_ether_exponent_saturates(void **state)
+{
+    (void)state;
+    const size_t zeros = 1000000;
+    char *t = malloc(zeros + 32);
+    assert_non_null(t);
+    memcpy(t, "0.", 2);
+    memset(t + 2, '0', zeros - 1);
+    (void)snprintf(t + 2 + zeros - 1, 30, "1e10000000");
+    ether_err(t, NW_ERR_INT_OVERFLOW);
+    t[0] = '1';
+    memset(t + 1, '0', zeros);
+    (void)snprintf(t + 1 + zeros, 30, "e-10000000");
+    ether_err(t, NW_ERR_VALUE_FRACTION_WEI);
+    /* exact exponents up to the bound still count */
+    (void)snprintf(t + 1 + zeros, 30, "e-1000000");
+    ether_ok(t, "1000000000000000000");
+    free(t);
+}
+
 static void test_ether_double(void **state)
 {
     (void)state;
@@ -184,6 +211,7 @@ int main(void)
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_quantity),
         cmocka_unit_test(test_ether_text),
+        cmocka_unit_test(test_ether_exponent_saturates),
         cmocka_unit_test(test_ether_double),
         cmocka_unit_test(test_ether_double_paths_agree),
     };
