@@ -10,7 +10,8 @@
  * Error names follow what KMS and Secrets Manager answer (JSON 1.1, HTTP 400 unless noted):
  *   no Authorization header               MissingAuthenticationTokenException
  *   malformed header, host/x-amz-date
- *   not signed, bad credential scope     IncompleteSignatureException
+ *   (or a present x-amz-target) not
+ *   signed, bad credential scope         IncompleteSignatureException
  *   unknown access key, wrong or missing
  *   session token                        UnrecognizedClientException
  *   expired session credentials          ExpiredTokenException (403)
@@ -68,6 +69,13 @@ static bool check_envelope(struct nw_dv_resp *resp,
     if (!is_signed(a, "host") || !is_signed(a, "x-amz-date")) {
         nw_dv_error(resp, 400, "IncompleteSignatureException", "message",
                     "Signature must include the host and x-amz-date headers.");
+        return false;
+    }
+    /* X-Amz-Target selects the operation: an unsigned one could turn a captured request into
+     * another operation on the same (signed) body. */
+    if (nw_dv_req_header(rq, "x-amz-target") != NULL && !is_signed(a, "x-amz-target")) {
+        nw_dv_error(resp, 400, "IncompleteSignatureException", "message",
+                    "Signature must include the x-amz-target header.");
         return false;
     }
     if (!parse_amz_date(amz_date, &t) || strncmp(amz_date, a->date8, 8) != 0) {

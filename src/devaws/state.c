@@ -39,6 +39,26 @@ nw_err nw_dv_state_open(struct nw_dv_state *st, const struct nw_dv_config *cfg)
     return NW_OK;
 }
 
+/* Move a corrupt file to the first free PATH.corrupt[.N]; never replace an earlier one. */
+static void set_aside(const char *path)
+{
+    char aside[600];
+    for (int i = 0; i < 1000; i++) {
+        if (i == 0)
+            (void)snprintf(aside, sizeof(aside), "%s.corrupt", path);
+        else
+            (void)snprintf(aside, sizeof(aside), "%s.corrupt.%d", path, i);
+        if (link(path, aside) == 0) {
+            (void)unlink(path);
+            return;
+        }
+        if (errno != EEXIST) { /* no hard links here: aside is free, rename instead */
+            (void)rename(path, aside);
+            return;
+        }
+    }
+}
+
 json_t *nw_dv_state_get(struct nw_dv_state *st, enum nw_dv_coll c)
 {
     char path[512];
@@ -49,11 +69,8 @@ json_t *nw_dv_state_get(struct nw_dv_state *st, enum nw_dv_coll c)
     json_t *v = json_load_file(path, JSON_REJECT_DUPLICATES, &jerr);
     if (v == NULL || !json_is_object(v)) {
         /* A missing file is a fresh start; a corrupt one is kept aside rather than lost. */
-        if (v != NULL || access(path, F_OK) == 0) {
-            char aside[600];
-            (void)snprintf(aside, sizeof(aside), "%s.corrupt", path);
-            (void)rename(path, aside);
-        }
+        if (v != NULL || access(path, F_OK) == 0)
+            set_aside(path);
         json_decref(v);
         v = json_object();
     }

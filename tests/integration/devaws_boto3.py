@@ -385,6 +385,9 @@ def t_signatures():
          "IncompleteSignatureException")
     _err(*raw_call(E, "kms", "Encrypt", ok, signed=["content-type", "host", "x-amz-target"]),
          "IncompleteSignatureException")
+    # X-Amz-Target picks the operation: it must be covered by the signature.
+    _err(*raw_call(E, "kms", "Encrypt", ok, signed=["content-type", "host", "x-amz-date"]),
+         "IncompleteSignatureException")
 
     def no_auth(headers, body):
         del headers["authorization"]

@@ -2,7 +2,10 @@
  * nw-devaws internals: the ciphertext blob format (blob.c) and IAM policy evaluation
  * (policy.c), including every NW_ERR_DEVAWS_* code.
  */
+#include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include <nw/mem.h>
 
@@ -271,13 +274,77 @@ static void test_policy_syntax(void **state)
     json_decref(p);
 }
 
+/* Write text to DIR/name. */
+static void put_file(const char *dir, const char *name, const char *text)
+{
+    char path[600];
+    (void)snprintf(path, sizeof(path), "%s/%s", dir, name);
+    FILE *f = fopen(path, "w");
+    assert_non_null(f);
+    assert_int_equal(fputs(text, f) >= 0, 1);
+    assert_int_equal(fclose(f), 0);
+}
+
+/* Does DIR/name exist and hold exactly text? */
+static bool file_is(const char *dir, const char *name, const char *text)
+{
+    char path[600], got[256];
+    (void)snprintf(path, sizeof(path), "%s/%s", dir, name);
+    FILE *f = fopen(path, "r");
+    if (f == NULL)
+        return false;
+    size_t n = fread(got, 1, sizeof(got) - 1, f);
+    (void)fclose(f);
+    got[n] = '\0';
+    return strcmp(got, text) == 0;
+}
+
+/* A corrupt state file is set aside; a second corruption must not replace the first copy. */
+static void test_state_corrupt_kept(void **state)
+{
+    (void)state;
+    static struct nw_dv_config cfg;
+    struct nw_dv_state st;
+    char dir[] = "/tmp/nwt-devaws-XXXXXX";
+    assert_non_null(mkdtemp(dir));
+    memset(&cfg, 0, sizeof(cfg));
+    (void)snprintf(cfg.state_dir, sizeof(cfg.state_dir), "%s", dir);
+    cfg.record_fd = -1;
+
+    put_file(dir, "kms.json", "first corrupt copy");
+    assert_int_equal(nw_dv_state_open(&st, &cfg), NW_OK);
+    json_t *kms = nw_dv_state_get(&st, NW_DV_KMS);
+    assert_non_null(kms);
+    assert_int_equal(json_object_size(kms), 0);
+    json_object_set_new(kms, "n", json_integer(1));
+    nw_dv_state_touch(&st, NW_DV_KMS);
+    assert_int_equal(nw_dv_state_commit(&st), NW_OK);
+    nw_dv_state_close(&st);
+    assert_true(file_is(dir, "kms.json.corrupt", "first corrupt copy"));
+
+    put_file(dir, "kms.json", "second corrupt copy");
+    assert_int_equal(nw_dv_state_open(&st, &cfg), NW_OK);
+    assert_non_null(nw_dv_state_get(&st, NW_DV_KMS));
+    nw_dv_state_close(&st);
+    assert_true(file_is(dir, "kms.json.corrupt", "first corrupt copy"));
+    assert_true(file_is(dir, "kms.json.corrupt.1", "second corrupt copy"));
+
+    const char *names[] = {"kms.json.corrupt", "kms.json.corrupt.1", "kms.json", "lock"};
+    for (size_t i = 0; i < 4; i++) {
+        char path[600];
+        (void)snprintf(path, sizeof(path), "%s/%s", dir, names[i]);
+        (void)unlink(path);
+    }
+    assert_int_equal(rmdir(dir), 0);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_blob_round_trip),   cmocka_unit_test(test_blob_auth),
         cmocka_unit_test(test_blob_format),       cmocka_unit_test(test_policy_effects),
         cmocka_unit_test(test_policy_conditions), cmocka_unit_test(test_policy_attestation_hook),
-        cmocka_unit_test(test_policy_syntax),
+        cmocka_unit_test(test_policy_syntax),     cmocka_unit_test(test_state_corrupt_kept),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
