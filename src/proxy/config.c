@@ -380,6 +380,35 @@ static nw_err walk(struct nw_proxy_allowlist *al, char *diag, yaml_document_t *d
     return NW_OK;
 }
 
+#define ALLOWLIST_DEPTH_MAX 8
+
+/*
+ * An event pass that stops at the first collection nested deeper than ALLOWLIST_DEPTH_MAX.
+ * Other parse errors pass here: the loading pass reports them with their line.
+ */
+static bool nesting_ok(unsigned long *line, yaml_parser_t *parser)
+{
+    int depth = 0;
+    for (;;) {
+        yaml_event_t ev;
+        if (!yaml_parser_parse(parser, &ev))
+            return true;
+        yaml_event_type_t t = ev.type;
+        if (t == YAML_SEQUENCE_START_EVENT || t == YAML_MAPPING_START_EVENT) {
+            if (++depth > ALLOWLIST_DEPTH_MAX) {
+                *line = (unsigned long)ev.start_mark.line + 1;
+                yaml_event_delete(&ev);
+                return false;
+            }
+        }
+        yaml_event_delete(&ev);
+        if (t == YAML_SEQUENCE_END_EVENT || t == YAML_MAPPING_END_EVENT)
+            depth--;
+        else if (t == YAML_STREAM_END_EVENT)
+            return true;
+    }
+}
+
 nw_err nw_proxy_allowlist_parse(struct nw_proxy_allowlist *al,
                                 char diag[NW_PROXY_DIAG_MAX],
                                 const uint8_t *text,
@@ -390,6 +419,18 @@ nw_err nw_proxy_allowlist_parse(struct nw_proxy_allowlist *al,
     nw_err err = NW_OK;
     memset(al, 0, sizeof(*al));
     diag[0] = '\0';
+    if (!yaml_parser_initialize(&parser))
+        return NW_ERR_NOMEM;
+    yaml_parser_set_input_string(&parser, text != NULL ? text : (const uint8_t *)"", len);
+    /* libyaml's scanner is quadratic in nesting depth: refuse deep input before loading it. */
+    unsigned long deep_line = 0;
+    if (!nesting_ok(&deep_line, &parser)) {
+        DIAG("YAML error at line %lu: nested deeper than %d levels", deep_line,
+             ALLOWLIST_DEPTH_MAX);
+        yaml_parser_delete(&parser);
+        return NW_ERR_PROXY_CONFIG_YAML;
+    }
+    yaml_parser_delete(&parser);
     if (!yaml_parser_initialize(&parser))
         return NW_ERR_NOMEM;
     yaml_parser_set_input_string(&parser, text != NULL ? text : (const uint8_t *)"", len);

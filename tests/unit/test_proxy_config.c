@@ -5,6 +5,7 @@
 #include <linux/vm_sockets.h>
 #include <netinet/in.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
 #include <unistd.h>
@@ -136,6 +137,24 @@ static void test_allowlist(void **state)
     assert_int_equal(yaml(&al, "allowlist: []\n# comment\nother: 1\n"), NW_OK);
 }
 
+/* libyaml's scanner is quadratic in nesting depth: 200k levels took minutes before the check. */
+static void test_allowlist_deep_nesting(void **state)
+{
+    (void)state;
+    static struct nw_proxy_allowlist al;
+    static const char head[] = "allowlist: ";
+    size_t depth = 200000, n = sizeof(head) - 1 + 2 * depth;
+    char *t = malloc(n + 1);
+    assert_non_null(t);
+    memcpy(t, head, sizeof(head) - 1);
+    memset(t + sizeof(head) - 1, '[', depth);
+    memset(t + sizeof(head) - 1 + depth, ']', depth);
+    t[n] = '\0';
+    assert_int_equal(yaml(&al, t), NW_ERR_PROXY_CONFIG_YAML);
+    free(t);
+    assert_int_equal(yaml(&al, "allowlist: [[[[[[[[[]]]]]]]]]\n"), NW_ERR_PROXY_CONFIG_YAML);
+}
+
 static void test_allowlist_errors(void **state)
 {
     (void)state;
@@ -195,7 +214,8 @@ int main(void)
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_args_native),      cmocka_unit_test(test_args_compat),
         cmocka_unit_test(test_args_errors),      cmocka_unit_test(test_allowlist),
-        cmocka_unit_test(test_allowlist_errors), cmocka_unit_test(test_allowlist_load),
+        cmocka_unit_test(test_allowlist_errors), cmocka_unit_test(test_allowlist_deep_nesting),
+        cmocka_unit_test(test_allowlist_load),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
