@@ -234,6 +234,7 @@ static void generate_data_key(struct nw_dv_kctx *k, bool with_plaintext)
         !nw_dv_kms_usable(k, key, id) || nw_dv_kms_dry_run(k))
         return;
     if (nw_dv_random(dk, (size_t)nbytes) != NW_OK) {
+        nw_wipe(dk, sizeof(dk)); /* a partial fill is still key material */
         nw_dv_error(k->resp, 500, "KMSInternalException", "message", "randomness failed");
         return;
     }
