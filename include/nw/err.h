@@ -31,6 +31,31 @@ const char *nw_err_str(nw_err err);
 const char *nw_err_code(nw_err err);
 
 /*
+ * The class of a code (DESIGN.md section 3): it alone decides the HTTP status and the JSON-RPC
+ * error a caller sees. Codes about the caller's input are INVALID; refusals by policy or KMS
+ * are DENIED; missing keys or resources NOT_FOUND; duplicates CONFLICT; anything that a retry
+ * later may cure (database, KMS, enclave, overload, deadline) UNAVAILABLE; the rest INTERNAL.
+ */
+enum nw_err_class {
+    NW_ERR_CLASS_OK = 0,
+    NW_ERR_CLASS_INVALID = 1,
+    NW_ERR_CLASS_DENIED = 2,
+    NW_ERR_CLASS_NOT_FOUND = 3,
+    NW_ERR_CLASS_CONFLICT = 4,
+    NW_ERR_CLASS_UNAVAILABLE = 5,
+    NW_ERR_CLASS_INTERNAL = 6,
+};
+
+/* The class of err. Unknown numbers are INTERNAL. */
+enum nw_err_class nw_err_class(nw_err err);
+
+/* "ok", "invalid", "denied", "not_found", "conflict", "unavailable", "internal". */
+const char *nw_err_class_name(enum nw_err_class cls);
+
+/* 200, 400, 403, 404, 409, 503, 500: the HTTP status of a class. */
+int nw_err_class_http_status(enum nw_err_class cls);
+
+/*
  * Optional detail for a failure, in the shape of libtls's struct tls_error: a short message,
  * the code and errno. It never holds request bytes or secrets.
  */

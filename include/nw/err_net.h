@@ -21,7 +21,11 @@
     X(NW_ERR_PROXY_CONFIG_READ,  411, "configuration file unreadable") \
     X(NW_ERR_PROXY_CONFIG_YAML,  412, "configuration file is not valid YAML") \
     X(NW_ERR_PROXY_ALLOWLIST,    413, "allowlist malformed (expected allowlist: - {address: HOST, port: N})") \
-    X(NW_ERR_PROXY_DENIED,       414, "target not in the allowlist")
+    X(NW_ERR_PROXY_DENIED,       414, "target not in the allowlist") \
+    X(NW_ERR_WIRE_CLOSED,        420, "peer closed the connection between frames") \
+    X(NW_ERR_WIRE_TRUNCATED,     421, "peer closed the connection in the middle of a frame") \
+    X(NW_ERR_WIRE_LENGTH,        422, "frame length is zero or above the limit") \
+    X(NW_ERR_WIRE_UTF8,          423, "frame payload is not valid UTF-8")
 /* clang-format on */
 
 #endif /* NW_ERR_NET_H */

@@ -6,7 +6,9 @@
 #define NW_ERR_STORE_H
 
 /* clang-format off */
-#define NW_ERRORS_STORE(X)
+#define NW_ERRORS_STORE(X) \
+    X(NW_ERR_DB_UNAVAILABLE,     500, "database unavailable") \
+    X(NW_ERR_STORE_MIGRATE,      501, "database schema migration failed")
 /* clang-format on */
 
 #endif /* NW_ERR_STORE_H */

@@ -66,6 +66,84 @@ const char *nw_err_code(nw_err err)
     return "unknown";
 }
 
+enum nw_err_class nw_err_class(nw_err err)
+{
+    if (find(err) == NULL)
+        return NW_ERR_CLASS_INTERNAL;
+    switch (err) {
+        case NW_OK:
+            return NW_ERR_CLASS_OK;
+        /* Refusals: KMS or key policy, attestation, permissions. */
+        case NW_ERR_PERMISSION:
+        case NW_ERR_KMS_DENIED:
+        case NW_ERR_AWS_ACCESS_DENIED:
+        case NW_ERR_KEY_DISABLED:
+        case NW_ERR_KEY_MISMATCH:
+        case NW_ERR_PROXY_DENIED:
+            return NW_ERR_CLASS_DENIED;
+        case NW_ERR_NOT_FOUND:
+        case NW_ERR_KEY_NOT_FOUND:
+        case NW_ERR_AWS_NOT_FOUND:
+            return NW_ERR_CLASS_NOT_FOUND;
+        case NW_ERR_EXISTS:
+        case NW_ERR_AWS_EXISTS:
+            return NW_ERR_CLASS_CONFLICT;
+        /* A later retry may succeed. */
+        case NW_ERR_TIMEOUT:
+        case NW_ERR_IO:
+        case NW_ERR_NOT_CONFIGURED:
+        case NW_ERR_OVERLOADED:
+        case NW_ERR_DEADLINE_EXCEEDED:
+        case NW_ERR_KMS_UNAVAILABLE:
+        case NW_ERR_DB_UNAVAILABLE:
+        case NW_ERR_HTTP_TRANSPORT:
+        case NW_ERR_HTTP_TLS:
+        case NW_ERR_AWS_THROTTLED:
+        case NW_ERR_AWS_UNAVAILABLE:
+        case NW_ERR_AWS_CREDS_MISSING:
+        case NW_ERR_AWS_CREDS_EXPIRED:
+        case NW_ERR_AWS_EXPIRED_TOKEN:
+        case NW_ERR_IMDS_TOKEN:
+        case NW_ERR_NET_CONNECT:
+        case NW_ERR_WIRE_CLOSED:
+        case NW_ERR_WIRE_TRUNCATED:
+        case NW_ERR_NSM_UNAVAILABLE:
+        case NW_ERR_NSM_IO:
+            return NW_ERR_CLASS_UNAVAILABLE;
+        case NW_ERR_NOMEM:
+        case NW_ERR_INTERNAL:
+        case NW_ERR_CRYPTO:
+        case NW_ERR_CONFIG:
+        case NW_ERR_AWS_RESPONSE:
+        case NW_ERR_AWS_SIGNATURE:
+        case NW_ERR_AWS_CLOCK_SKEW:
+        case NW_ERR_AWS_UNRECOGNIZED:
+        case NW_ERR_AWS_OTHER:
+        case NW_ERR_HTTP_STATUS:
+        case NW_ERR_NSM_RESPONSE:
+        case NW_ERR_NSM_INTERNAL:
+        case NW_ERR_NSM_INVALID_RESPONSE:
+            return NW_ERR_CLASS_INTERNAL;
+        default:
+            break;
+    }
+    /* Everything else is about the caller's input (core parsing, frames, addresses, ...). */
+    return NW_ERR_CLASS_INVALID;
+}
+
+const char *nw_err_class_name(enum nw_err_class cls)
+{
+    static const char *const names[] = {"ok",       "invalid",     "denied",  "not_found",
+                                        "conflict", "unavailable", "internal"};
+    return (unsigned)cls < NW_ARRAY_LEN(names) ? names[cls] : "internal";
+}
+
+int nw_err_class_http_status(enum nw_err_class cls)
+{
+    static const int status[] = {200, 400, 403, 404, 409, 503, 500};
+    return (unsigned)cls < NW_ARRAY_LEN(status) ? status[cls] : 500;
+}
+
 nw_err nw_diag_set(struct nw_diag *diag, nw_err code, const char *fmt, ...)
 {
     if (diag == NULL)
