@@ -210,11 +210,12 @@ nw_err nw_wire_reader_feed(struct nw_wire_reader *r, struct nw_cur *in, bool *do
         size_t k = NW_WIRE_HEADER_LEN - r->hdr_have;
         if (k > in->len)
             k = in->len;
-        if (k > 0)
+        if (k > 0) { /* an empty view may have a NULL pointer: no arithmetic on it */
             memcpy(r->hdr + r->hdr_have, in->ptr, k);
-        r->hdr_have += k;
-        in->ptr += k;
-        in->len -= k;
+            r->hdr_have += k;
+            in->ptr += k;
+            in->len -= k;
+        }
         if (r->hdr_have < NW_WIRE_HEADER_LEN)
             return NW_OK;
         size_t n = header_len(r->hdr);
