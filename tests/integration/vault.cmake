@@ -1,10 +1,10 @@
 # libnwvault against nw-devaws + its NSM simulator (label integration), in both KMS modes: the
 # relay through kms_relay_driver (nw_kms_relay_handle, the host half) and direct TLS.
-if(TARGET nwvault AND TARGET nwapp)
+if(TARGET nwvault)
     # A stand-in for nw-host's relay, also used by the enclave's tests.
     add_executable(kms_relay_driver ${CMAKE_CURRENT_LIST_DIR}/kms_relay_driver.c)
     target_include_directories(kms_relay_driver PRIVATE ${PROJECT_SOURCE_DIR}/include)
-    target_link_libraries(kms_relay_driver PRIVATE nwaws nwapp nw_warnings)
+    target_link_libraries(kms_relay_driver PRIVATE nwaws nwbase nw_warnings)
 endif()
 if(TARGET nw-devaws AND TARGET kms_relay_driver AND CMOCKA_FOUND)
     add_executable(vault_it ${CMAKE_CURRENT_LIST_DIR}/vault_it.c)
