@@ -93,9 +93,13 @@ const char *nw_nsm_sim_module_id(const struct nw_nsm_sim *sim) NW_NONNULL(1);
 nw_err nw_nsm_sim_serve_fd(struct nw_nsm_sim *sim, int fd, volatile int *stop)
     NW_MUST_USE NW_NONNULL(1);
 
+#define NW_NSM_SIM_MAX_CONNS 64 /* connections served at once by nw_nsm_sim_serve_unix */
+
 /*
- * Listen on a unix socket at path (replacing a stale socket file) and serve connections one
- * after another until *stop becomes non-zero. Removes the socket file on return.
+ * Listen on a unix socket at path (replacing a stale socket file) and serve connections
+ * concurrently, one thread each (at most NW_NSM_SIM_MAX_CONNS; more are closed at once), as
+ * /dev/nsm serves every caller: an idle or half-sent client holds up only itself. Runs until
+ * *stop becomes non-zero, then waits for the connection threads and removes the socket file.
  * Returns: NW_OK after stop; NW_ERR_IO (cannot bind/listen); NW_ERR_INVALID_ARG (path too long).
  */
 nw_err nw_nsm_sim_serve_unix(struct nw_nsm_sim *sim, const char *path, volatile int *stop)

@@ -4,11 +4,14 @@
  */
 #include <errno.h>
 #include <poll.h>
+#include <pthread.h>
+#include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
 #include <sys/un.h>
 #include <unistd.h>
 
+#include <nw/mem.h>
 #include <nw/nsm.h>
 #include <nw/nsm_sim.h>
 
@@ -92,9 +95,72 @@ out:
     return err;
 }
 
+/*
+ * Connections are served concurrently, one thread each, as /dev/nsm serves every caller at
+ * once: an idle or half-sent client only holds up itself. nw_nsm_sim_handle takes the
+ * simulator's lock per request. At most NW_NSM_SIM_MAX_CONNS at a time; more are closed at once.
+ */
+struct serve_state {
+    pthread_mutex_t mu;
+    pthread_cond_t cv;
+    int active;
+};
+
+struct conn_arg {
+    struct nw_nsm_sim *sim;
+    int fd;
+    volatile int *stop;
+    struct serve_state *st;
+};
+
+static void *serve_conn(void *p)
+{
+    struct conn_arg *a = p;
+    /* A broken client only ends its own connection. */
+    nw_err e = nw_nsm_sim_serve_fd(a->sim, a->fd, a->stop);
+    (void)e;
+    close(a->fd);
+    (void)pthread_mutex_lock(&a->st->mu);
+    a->st->active--;
+    (void)pthread_cond_broadcast(&a->st->cv);
+    (void)pthread_mutex_unlock(&a->st->mu);
+    nw_free(a);
+    return NULL;
+}
+
+static void spawn_conn(struct nw_nsm_sim *sim, int cfd, volatile int *stop, struct serve_state *st)
+{
+    struct conn_arg *a = nw_malloc(sizeof(*a));
+    pthread_t t;
+    pthread_attr_t attr;
+    (void)pthread_mutex_lock(&st->mu);
+    bool room = st->active < NW_NSM_SIM_MAX_CONNS;
+    if (room && a != NULL)
+        st->active++;
+    (void)pthread_mutex_unlock(&st->mu);
+    if (!room || a == NULL) {
+        nw_free(a);
+        close(cfd);
+        return;
+    }
+    *a = (struct conn_arg){sim, cfd, stop, st};
+    bool ok = pthread_attr_init(&attr) == 0;
+    ok = ok && pthread_attr_setdetachstate(&attr, PTHREAD_CREATE_DETACHED) == 0 &&
+         pthread_create(&t, &attr, serve_conn, a) == 0;
+    (void)pthread_attr_destroy(&attr);
+    if (!ok) {
+        close(cfd);
+        nw_free(a);
+        (void)pthread_mutex_lock(&st->mu);
+        st->active--;
+        (void)pthread_mutex_unlock(&st->mu);
+    }
+}
+
 nw_err nw_nsm_sim_serve_unix(struct nw_nsm_sim *sim, const char *path, volatile int *stop)
 {
     struct sockaddr_un sa;
+    struct serve_state st = {PTHREAD_MUTEX_INITIALIZER, PTHREAD_COND_INITIALIZER, 0};
     memset(&sa, 0, sizeof(sa));
     sa.sun_family = AF_UNIX;
     NW_ENSURE(strlen(path) > 0 && strlen(path) < sizeof(sa.sun_path), NW_ERR_INVALID_ARG);
@@ -102,7 +168,7 @@ nw_err nw_nsm_sim_serve_unix(struct nw_nsm_sim *sim, const char *path, volatile 
     int lfd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
     NW_ENSURE(lfd >= 0, NW_ERR_IO);
     (void)unlink(path); /* a stale socket from an earlier run */
-    if (bind(lfd, (struct sockaddr *)&sa, sizeof(sa)) != 0 || listen(lfd, 8) != 0) {
+    if (bind(lfd, (struct sockaddr *)&sa, sizeof(sa)) != 0 || listen(lfd, 64) != 0) {
         close(lfd);
         return NW_ERR_IO;
     }
@@ -112,14 +178,15 @@ nw_err nw_nsm_sim_serve_unix(struct nw_nsm_sim *sim, const char *path, volatile 
         if (pr <= 0)
             continue;
         int cfd = accept4(lfd, NULL, NULL, SOCK_CLOEXEC);
-        if (cfd < 0)
-            continue;
-        /* A broken client only ends its own connection. */
-        nw_err e = nw_nsm_sim_serve_fd(sim, cfd, stop);
-        (void)e;
-        close(cfd);
+        if (cfd >= 0)
+            spawn_conn(sim, cfd, stop, &st);
     }
     close(lfd);
     (void)unlink(path);
+    /* Connection threads see *stop within a tick; the simulator must outlive them. */
+    (void)pthread_mutex_lock(&st.mu);
+    while (st.active > 0)
+        (void)pthread_cond_wait(&st.cv, &st.mu);
+    (void)pthread_mutex_unlock(&st.mu);
     return NW_OK;
 }
