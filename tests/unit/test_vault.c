@@ -19,6 +19,7 @@
 #include <nw/cms.h>
 #include <nw/hex.h>
 #include <nw/kms.h>
+#include <nw/log.h>
 #include <nw/mem.h>
 #include <nw/nsm.h>
 #include <nw/nsm_sim.h>
@@ -610,6 +611,10 @@ static void nsm_concurrent(void **st)
 
 int main(void)
 {
+    /* As the enclave runs: jansson's and OpenSSL's heap through the wiping allocator (a library
+     * that frees their memory with free() would crash here). */
+    if (nw_mem_hook_libraries() != 0)
+        return 1;
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(cache),   cmocka_unit_test(config),     cmocka_unit_test(plaintexts),
         cmocka_unit_test(answers), cmocka_unit_test(concurrent), cmocka_unit_test(nsm_concurrent),
