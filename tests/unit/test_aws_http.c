@@ -617,7 +617,11 @@ static void test_transports(void **state)
     nw_http_response_init(&resp);
     script(ok, 1);
     struct nw_http_header hd[] = {{"X-Amz-Target", "x"}};
-    struct nw_http_request rq = {"POST", "http://kms.nowhere.invalid/", hd, 1, nw_cur_str("{}")};
+    struct nw_http_request rq = {.method = "POST",
+                                 .url = "http://kms.nowhere.invalid/",
+                                 .headers = hd,
+                                 .n_headers = 1,
+                                 .body = nw_cur_str("{}")};
     assert_int_equal(nw_http_perform(h, &resp, &rq, NULL), NW_OK);
     assert_int_equal(resp.status, 200);
     assert_string_equal(S.last_host, "kms.nowhere.invalid");
@@ -651,8 +655,11 @@ static void test_transports(void **state)
         .connect_to = laddr, .own_socket = true, .connect_timeout_ms = 20000, .timeout_ms = 20000};
     assert_int_equal(nw_http_new(&h, &go), NW_OK);
     nw_http_response_init(&resp);
-    struct nw_http_request tq = {"POST", "https://kms.nowhere.invalid:8443/", hd, 1,
-                                 nw_cur_str("{}")};
+    struct nw_http_request tq = {.method = "POST",
+                                 .url = "https://kms.nowhere.invalid:8443/",
+                                 .headers = hd,
+                                 .n_headers = 1,
+                                 .body = nw_cur_str("{}")};
     assert_int_equal(nw_http_perform(h, &resp, &tq, NULL), NW_ERR_HTTP_TLS);
     nw_http_response_clear(&resp);
     nw_http_free(h);
