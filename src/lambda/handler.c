@@ -345,13 +345,14 @@ struct v1_op {
 
 static const struct v1_op v1_ops[] = {
     {"generate_key", "POST", "/v1/keys"},
+    {"import_key", "POST", "/v1/keys/import"},
     {"list_keys", "GET", "/v1/keys"},
     {"get_key_info", "GET", "/v1/keys/%s"},
     {"disable_key", "POST", "/v1/keys/%s/disable"},
-    {"sign_transaction_v1", "POST", "/v1/sign/transaction"},
-    {"sign_message", "POST", "/v1/sign/message"},
-    {"sign_typed_data", "POST", "/v1/sign/typed-data"},
-    {"sign_authorization", "POST", "/v1/sign/authorization"},
+    {"sign_transaction_v1", "POST", "/v1/transactions/sign"},
+    {"sign_message", "POST", "/v1/messages/sign"},
+    {"sign_typed_data", "POST", "/v1/typed-data/sign"},
+    {"sign_authorization", "POST", "/v1/authorizations/sign"},
 };
 
 static bool key_id_ok(const char *s)
@@ -431,7 +432,7 @@ nw_err nw_lambda_handle(struct nw_lambda *l,
                 hit = &v1_ops[i];
         }
         if (hit == NULL && strcmp(op, "sign_transaction") == 0)
-            hit = &v1_ops[4]; /* by key_id or address: the /v1 form */
+            hit = &v1_ops[5]; /* by key_id or address: the /v1 form */
         if (hit != NULL)
             err = op_v1(l, answer, f, hit, ev);
         else
