@@ -32,8 +32,9 @@ static nw_err fail_set(struct nw_lambda_fail *f, nw_err err, const char *type, c
 static nw_err fail_set(struct nw_lambda_fail *f, nw_err err, const char *type, const char *fmt, ...)
 {
     va_list ap;
-    snprintf(f->type, sizeof(f->type), "%s", type);
+    (void)snprintf(f->type, sizeof(f->type), "%s", type);
     va_start(ap, fmt);
+    // NOLINTNEXTLINE(clang-analyzer-valist.Uninitialized): false positive, va_start above
     int n = vsnprintf(f->message, sizeof(f->message), fmt, ap);
     va_end(ap);
     if (n < 0)
@@ -387,7 +388,7 @@ static nw_err op_v1(struct nw_lambda *l,
         if (n < 0 || (size_t)n >= sizeof(path))
             return fail_set(f, NW_ERR_INVALID_ARG, "ValueError", "key_id too long");
     } else {
-        snprintf(path, sizeof(path), "%s", op->path);
+        (void)snprintf(path, sizeof(path), "%s", op->path);
     }
     json_t *body = json_deep_copy(ev);
     if (body == NULL)

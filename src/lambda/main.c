@@ -28,14 +28,14 @@ static int64_t now_ms(void)
 
 static void usage(FILE *f)
 {
-    fputs("usage: nw-lambda (run by AWS Lambda as bootstrap; configured by the environment)\n"
-          "  AWS_LAMBDA_RUNTIME_API    host:port of the Runtime API (set by Lambda)\n"
-          "  KEY_ARN, SECRET_ARN       KMS key and Secrets Manager secret of the wallet key\n"
-          "  NITRO_INSTANCE_PRIVATE_DNS  nw-host's name[:port] (HTTPS, default port 443)\n"
-          "  NITRO_CA_CERT_PATH        CA bundle that signs nw-host's certificate\n"
-          "  NW_CLIENT_CERT, NW_CLIENT_KEY  client certificate for nw-host (optional)\n"
-          "  LOG_LEVEL                 DEBUG, INFO, WARNING (default) or ERROR\n",
-          f);
+    (void)fputs("usage: nw-lambda (run by AWS Lambda as bootstrap; configured by the environment)\n"
+                "  AWS_LAMBDA_RUNTIME_API    host:port of the Runtime API (set by Lambda)\n"
+                "  KEY_ARN, SECRET_ARN       KMS key and Secrets Manager secret of the wallet key\n"
+                "  NITRO_INSTANCE_PRIVATE_DNS  nw-host's name[:port] (HTTPS, default port 443)\n"
+                "  NITRO_CA_CERT_PATH        CA bundle that signs nw-host's certificate\n"
+                "  NW_CLIENT_CERT, NW_CLIENT_KEY  client certificate for nw-host (optional)\n"
+                "  LOG_LEVEL                 DEBUG, INFO, WARNING (default) or ERROR\n",
+                f);
 }
 
 static enum nw_log_level log_level(void)
@@ -70,7 +70,7 @@ static void serve_one(struct nw_lambda *l, struct nw_rt *rt, struct nw_rt_invoca
         post = nw_rt_error(rt, inv->request_id, fail.type, fail.message);
     }
     char ms[32];
-    snprintf(ms, sizeof(ms), "%lld", (long long)(now_ms() - t0));
+    (void)snprintf(ms, sizeof(ms), "%lld", (long long)(now_ms() - t0));
     nw_log(err == NW_OK ? NW_LOG_INFO : NW_LOG_WARN, "invocation", "request_id", inv->request_id,
            "outcome", nw_err_code(err), "error_type", err == NW_OK ? "" : fail.type, "duration_ms",
            ms, NULL);
@@ -88,7 +88,7 @@ int main(int argc, char **argv)
         return help ? 0 : 2;
     }
     if (nw_mem_hook_libraries() != 0 || nw_http_global_init(true) != NW_OK) {
-        fputs("nw-lambda: cannot initialise the libraries\n", stderr);
+        (void)fputs("nw-lambda: cannot initialise the libraries\n", stderr);
         return 1;
     }
     (void)nw_daemon_harden();

@@ -81,8 +81,8 @@ nw_err nw_rt_next(struct nw_rt *rt, struct nw_rt_invocation *inv, struct nw_diag
     }
     memcpy(inv->request_id, resp.captured[0], strlen(resp.captured[0]) + 1);
     inv->deadline_ms = parse_ms(resp.captured[1]);
-    snprintf(inv->function_arn, sizeof(inv->function_arn), "%s", resp.captured[2]);
-    snprintf(inv->trace_id, sizeof(inv->trace_id), "%s", resp.captured[3]);
+    (void)snprintf(inv->function_arn, sizeof(inv->function_arn), "%s", resp.captured[2]);
+    (void)snprintf(inv->trace_id, sizeof(inv->trace_id), "%s", resp.captured[3]);
     /* Move the body: the response buffer is secret and so is the event. */
     inv->event = resp.body;
     nw_buf_init(&resp.body, 0, true);
