@@ -40,7 +40,11 @@
     X(NW_ERR_AWS_KEY_USAGE,          227, "AWS: key usage does not allow the operation") \
     X(NW_ERR_AWS_OTHER,              228, "AWS: unrecognised service error") \
     X(NW_ERR_IMDS_TOKEN,             229, "IMDSv2 token request failed") \
-    X(NW_ERR_IMDS_NO_ROLE,           230, "no IAM role attached to the instance")
+    X(NW_ERR_IMDS_NO_ROLE,           230, "no IAM role attached to the instance") \
+    X(NW_ERR_AWS_INSECURE_ENDPOINT,  231, "plain http:// AWS endpoint that is not loopback (use https or allow it explicitly)") \
+    X(NW_ERR_AWS_CONFIG_FILE,        232, "AWS shared config or credentials file unreadable or malformed") \
+    X(NW_ERR_AWS_PROFILE_NOT_FOUND,  233, "AWS profile not found in the config or credentials files") \
+    X(NW_ERR_AWS_NO_REGION,          234, "no AWS region configured")
 /* clang-format on */
 
 #endif /* NW_ERR_AWS_H */

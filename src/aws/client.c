@@ -80,7 +80,25 @@ resolve_endpoint(struct nw_aws_client *c, const struct nw_aws_config *cfg, struc
     if (nw_http_url_parse(&c->url, c->endpoint) != NW_OK)
         return nw_diag_set(diag, NW_ERR_HTTP_URL, "aws: malformed endpoint URL for %s",
                            c->svc->signing_name);
+    bool local = nw_aws_host_is_loopback(c->url.host) ||
+                 (cfg->connect_to != NULL && strncmp(cfg->connect_to, "unix:", 5) == 0);
+    if (!c->url.https && !local && !cfg->allow_http)
+        return nw_diag_set(diag, NW_ERR_AWS_INSECURE_ENDPOINT,
+                           "aws: endpoint %s is plain http:// to a host that is not loopback: "
+                           "credentials and request bodies would travel in clear (use https, or "
+                           "--allow-http)",
+                           c->endpoint);
     return NW_OK;
+}
+
+bool nw_aws_host_is_loopback(const char *host)
+{
+    if (strcmp(host, "localhost") == 0 || strcmp(host, "::1") == 0 || strcmp(host, "[::1]") == 0)
+        return true;
+    /* 127.0.0.0/8 as a dotted quad: "127." then digits and dots only. */
+    if (strncmp(host, "127.", 4) != 0)
+        return false;
+    return host[4] != '\0' && strspn(host + 4, "0123456789.") == strlen(host + 4);
 }
 
 nw_err nw_aws_client_new(struct nw_aws_client **out,
