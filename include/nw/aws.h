@@ -151,8 +151,9 @@ nw_err nw_aws_creds_provider_get(struct nw_aws_creds_provider *p,
  *  clock:        signing time source (NULL: time()); tests move it to provoke skew
  *  allow_http:   a plain http:// endpoint is refused (NW_ERR_AWS_INSECURE_ENDPOINT: the session
  *                token and request bodies, KMS plaintexts included, would travel in clear)
- *                unless its host is loopback (localhost, 127.0.0.0/8, ::1), connect_to is a
- *                unix: socket, or this is set (--allow-http)
+ *                unless it stays on this machine (its host is loopback: localhost,
+ *                127.0.0.0/8, ::1; or connect_to is a unix: socket or a tcp: loopback
+ *                address), or this is set (--allow-http)
  */
 struct nw_aws_config {
     const char *region;

@@ -234,6 +234,12 @@ static void test_insecure_endpoint(void **state)
     assert_int_equal(client_for("http://[::1]:4566", false, NULL), NW_OK);
     assert_int_equal(client_for("http://kms.local", false, "unix:/tmp/kms.sock"), NW_OK);
     assert_int_equal(client_for("https://kms.example.com", false, NULL), NW_OK);
+    assert_int_equal(client_for("http://kms.example.com", false, "tcp:127.0.0.1:4566"), NW_OK);
+    assert_int_equal(client_for("http://kms.example.com", false, "tcp:[::1]:4566"), NW_OK);
+    assert_int_equal(client_for("http://localhost", false, "tcp:10.1.2.3:80"),
+                     NW_ERR_AWS_INSECURE_ENDPOINT);
+    assert_int_equal(client_for("http://localhost", false, "vsock:3:8000"),
+                     NW_ERR_AWS_INSECURE_ENDPOINT);
     assert_true(nw_aws_host_is_loopback("127.0.0.1"));
     assert_false(nw_aws_host_is_loopback("127."));
     assert_false(nw_aws_host_is_loopback("128.0.0.1"));
