@@ -136,6 +136,18 @@ nw_err nw_tx_from_json(struct nw_tx *tx, struct nw_diag *diag, struct nw_cur jso
     NW_MUST_USE NW_NONNULL(1);
 
 /*
+ * As nw_tx_from_json, for the request dict that is the value of `member` in the top-level object
+ * of json (e.g. "tx" in a {"key": "0x..", "tx": {...}} line). Use it rather than re-serialising
+ * the member through another JSON library: jansson prints 922.2 as 922.20000000000005, which is
+ * then (rightly) refused as NW_ERR_ETHER_IMPRECISE. Other members are not looked at.
+ * Returns: as nw_tx_from_json; NW_ERR_TX_MISSING_FIELD (no such member); NW_ERR_TX_NOT_OBJECT.
+ */
+nw_err nw_tx_from_json_member(struct nw_tx *tx,
+                              struct nw_diag *diag,
+                              struct nw_cur json,
+                              const char *member) NW_MUST_USE NW_NONNULL(1, 4);
+
+/*
  * Parse a JSON-RPC transaction object (eth_signTransaction's parameter; see above: value in
  * wei, `input` or `data`), with every check of nw_tx_from_json.
  * Out: tx (cleared on failure; initialised before), diag (optional; names the field).

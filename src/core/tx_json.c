@@ -549,6 +549,30 @@ nw_err nw_tx_from_json(struct nw_tx *tx, struct nw_diag *diag, struct nw_cur jso
     return from_text(tx, diag, json, SHAPE_DICT);
 }
 
+nw_err nw_tx_from_json_member(struct nw_tx *tx,
+                              struct nw_diag *diag,
+                              struct nw_cur json,
+                              const char *member)
+{
+    struct nw_jdoc doc;
+    nw_jdoc_init(&doc);
+    nw_tx_clear(tx);
+    nw_err err = nw_jdoc_parse_object(&doc, diag, json);
+    if (err == NW_OK) {
+        const struct nw_jv *obj = nw_jv_get(doc.root, member);
+        if (obj == NULL)
+            err = field_err(diag, NW_ERR_TX_MISSING_FIELD, member);
+        else if (obj->kind != NW_JV_OBJECT)
+            err = nw_diag_set(diag, NW_ERR_TX_NOT_OBJECT, "'%s' is not an object", member);
+        else
+            err = parse_object(tx, diag, obj, SHAPE_DICT);
+    }
+    nw_jdoc_clear(&doc);
+    if (err != NW_OK)
+        nw_tx_clear(tx);
+    return err;
+}
+
 nw_err nw_tx_from_rpc_json(struct nw_tx *tx, struct nw_diag *diag, struct nw_cur json)
 {
     return from_text(tx, diag, json, SHAPE_RPC);

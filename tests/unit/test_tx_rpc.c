@@ -108,6 +108,29 @@ static void test_ether_json_numbers(void **state)
     nw_tx_clear(&tx);
 }
 
+/* A tx inside a wrapper line keeps its literal numbers (no re-serialisation). */
+static void test_member(void **state)
+{
+    (void)state;
+    struct nw_tx tx;
+    struct nw_diag d = {0};
+    nw_tx_init(&tx);
+    assert_int_equal(nw_tx_from_json_member(
+                         &tx, &d,
+                         nw_cur_str("{\"key\":\"0x01\",\"tx\":{" BASE2 "," TO ",\"value\":922.2}}"),
+                         "tx"),
+                     NW_OK);
+    char dec[79];
+    nw_u256_to_dec(dec, &tx.value);
+    assert_string_equal(dec, "922200000000000000000");
+    assert_int_equal(nw_tx_from_json_member(&tx, &d, nw_cur_str("{\"tx\":1}"), "tx"),
+                     NW_ERR_TX_NOT_OBJECT);
+    assert_int_equal(nw_tx_from_json_member(&tx, &d, nw_cur_str("{\"t\":{}}"), "tx"),
+                     NW_ERR_TX_MISSING_FIELD);
+    assert_non_null(strstr(d.msg, "tx"));
+    nw_tx_clear(&tx);
+}
+
 static void test_wei_rendering(void **state)
 {
     (void)state;
@@ -437,7 +460,7 @@ int main(void)
         cmocka_unit_test(test_ether_json_numbers), cmocka_unit_test(test_wei_rendering),
         cmocka_unit_test(test_rpc_parser),         cmocka_unit_test(test_rpc_round_trip),
         cmocka_unit_test(test_network_rules),      cmocka_unit_test(test_from_mismatch),
-        cmocka_unit_test(test_json_limits),
+        cmocka_unit_test(test_json_limits),        cmocka_unit_test(test_member),
     };
     return cmocka_run_group_tests(tests, setup, teardown);
 }
