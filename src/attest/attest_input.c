@@ -90,7 +90,7 @@ static bool parse_rfc3339(const char *p, int64_t *out)
     if (!parse_offset(p, &offset))
         return false;
     int64_t days = days_from_civil(y, (unsigned)mo, (unsigned)d);
-    *out = days * 86400 + h * 3600 + mi * 60 + (s == 60 ? 59 : s) - offset;
+    *out = days * 86400 + (int64_t)h * 3600 + (int64_t)mi * 60 + (s == 60 ? 59 : s) - offset;
     return true;
 }
 
@@ -169,7 +169,7 @@ nw_err nw_attest_doc_from_input(struct nw_buf *out, struct nw_cur in)
         NW_ENSURE(in.len <= NW_ATTEST_DOC_MAX, NW_ERR_TOO_LARGE);
         return nw_buf_append(out, in.ptr, in.len);
     }
-    NW_ENSURE(in.len <= 2 * NW_ATTEST_DOC_MAX, NW_ERR_TOO_LARGE);
+    NW_ENSURE(in.len <= (size_t)2 * NW_ATTEST_DOC_MAX, NW_ERR_TOO_LARGE);
     err = b64_decode(out, in);
     if (err == NW_OK && (out->len == 0 || (out->ptr[0] != 0xd2 && out->ptr[0] != 0x84)))
         err = NW_ERR_ATTEST_DOC_ENCODING;

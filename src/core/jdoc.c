@@ -203,13 +203,13 @@ static nw_err check_duplicates(const struct nw_jv *obj)
                     return NW_ERR_JSON_DUPLICATE_KEY;
         return NW_OK;
     }
-    const struct nw_jv **v = nw_malloc(obj->len * sizeof(*v));
+    const struct nw_jv **v = nw_malloc(obj->len * sizeof(const struct nw_jv *));
     if (v == NULL)
         return NW_ERR_NOMEM;
     size_t n = 0;
     for (const struct nw_jv *a = obj->child; a != NULL; a = a->next)
         v[n++] = a;
-    qsort(v, n, sizeof(*v), key_cmp);
+    qsort(v, n, sizeof(const struct nw_jv *), key_cmp);
     bool dup = false;
     for (size_t i = 1; i < n && !dup; i++)
         dup = key_cmp(&v[i - 1], &v[i]) == 0;
@@ -312,7 +312,7 @@ nw_err nw_jdoc_parse_object(struct nw_jdoc *doc, struct nw_diag *diag, struct nw
                                : run_parser(&p, diag, text);
     if (err == NW_OK && doc->root == NULL)
         err = nw_diag_set(diag, NW_ERR_JSON, "no JSON value in the text");
-    if (err == NW_OK && doc->root->kind != NW_JV_OBJECT)
+    else if (err == NW_OK && doc->root->kind != NW_JV_OBJECT)
         err = nw_diag_set(diag, NW_ERR_TX_NOT_OBJECT, "top level is not an object");
     if (err != NW_OK)
         nw_jdoc_clear(doc);

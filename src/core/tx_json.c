@@ -43,8 +43,8 @@ enum field {
 
 /* Which request shape is being parsed. */
 enum shape {
-    SHAPE_DICT, /* web3.py's dict: value in ether, no `input` */
-    SHAPE_RPC,  /* JSON-RPC transaction object: value in wei (a quantity), `input` or `data` */
+    NW_TXS_DICT, /* web3.py's dict: value in ether, no `input` */
+    NW_TXS_RPC,  /* JSON-RPC transaction object: value in wei (a quantity), `input` or `data` */
 };
 
 static const char *const field_names[NW_TXF_COUNT] = {
@@ -109,7 +109,7 @@ static nw_err find_field(const struct nw_jv *member, enum shape shape, enum fiel
         if (member->key_len > 0 && member->key[0] == field_names[i][0] &&
             nw_jv_key_is(member, field_names[i])) {
             *f = (enum field)i;
-            return i == NW_TXF_INPUT && shape != SHAPE_RPC ? NW_ERR_TX_UNKNOWN_FIELD : NW_OK;
+            return i == NW_TXF_INPUT && shape != NW_TXS_RPC ? NW_ERR_TX_UNKNOWN_FIELD : NW_OK;
         }
     }
     return NW_ERR_TX_UNKNOWN_FIELD;
@@ -443,7 +443,7 @@ static nw_err parse_scalar(struct nw_tx *tx, enum field f, const struct nw_jv *j
         case NW_TXF_MAX_FEE_BLOB:
             return nw_jv_quantity(&tx->max_fee_blob, j);
         case NW_TXF_VALUE:
-            return shape == SHAPE_RPC ? nw_jv_quantity(&tx->value, j) : nw_jv_ether(&tx->value, j);
+            return shape == NW_TXS_RPC ? nw_jv_quantity(&tx->value, j) : nw_jv_ether(&tx->value, j);
         case NW_TXF_TO:
             return parse_to(tx, j);
         case NW_TXF_DATA:
@@ -546,7 +546,7 @@ static nw_err from_text(struct nw_tx *tx, struct nw_diag *diag, struct nw_cur js
 
 nw_err nw_tx_from_json(struct nw_tx *tx, struct nw_diag *diag, struct nw_cur json)
 {
-    return from_text(tx, diag, json, SHAPE_DICT);
+    return from_text(tx, diag, json, NW_TXS_DICT);
 }
 
 nw_err nw_tx_from_json_member(struct nw_tx *tx,
@@ -565,7 +565,7 @@ nw_err nw_tx_from_json_member(struct nw_tx *tx,
         else if (obj->kind != NW_JV_OBJECT)
             err = nw_diag_set(diag, NW_ERR_TX_NOT_OBJECT, "'%s' is not an object", member);
         else
-            err = parse_object(tx, diag, obj, SHAPE_DICT);
+            err = parse_object(tx, diag, obj, NW_TXS_DICT);
     }
     nw_jdoc_clear(&doc);
     if (err != NW_OK)
@@ -575,7 +575,7 @@ nw_err nw_tx_from_json_member(struct nw_tx *tx,
 
 nw_err nw_tx_from_rpc_json(struct nw_tx *tx, struct nw_diag *diag, struct nw_cur json)
 {
-    return from_text(tx, diag, json, SHAPE_RPC);
+    return from_text(tx, diag, json, NW_TXS_RPC);
 }
 
 static nw_err auth_fields(struct nw_auth *auth, struct nw_diag *diag, const struct nw_jv *obj)
