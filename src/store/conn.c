@@ -191,10 +191,15 @@ nw_err store_connect(struct nw_store *s, struct store_conn *c, int64_t deadline_
     if (err != NW_OK) {
         char where[160];
         const char *msg = PQerrorMessage(pg);
-        snprintf(where, sizeof(where), "%s to %s (%s port %s): ",
-                 err == NW_ERR_TIMEOUT  ? "connection timed out"
-                 : tls_failure(msg)     ? "TLS verification failed connecting"
-                                        : "cannot connect",
+        /* libpq starts with "connection to server at "ADDR", port N failed: ": we say that. */
+        const char *cut = strncmp(msg, "connection to server", 20) == 0 ? strstr(msg, "failed: ")
+                                                                          : NULL;
+        if (cut != NULL)
+            msg = cut + 8;
+        snprintf(where, sizeof(where), "%s %s (%s port %s): ",
+                 err == NW_ERR_TIMEOUT ? "connection timed out:"
+                 : tls_failure(msg)    ? "TLS verification failed:"
+                                       : "cannot connect:",
                  s->host, s->hostaddr ? s->hostaddr : s->host, s->port_text);
         store_diag(s, diag, NW_ERR_DB_UNAVAILABLE, where, err == NW_ERR_TIMEOUT ? "" : msg);
         PQfinish(pg);

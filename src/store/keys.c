@@ -39,10 +39,10 @@ static nw_err parse_uuid(char out[NW_KEY_ID_LEN + 1], const char *text)
     return NW_OK;
 }
 
-/* "0x" + 40 hex digits, any case; out gets the lower-case form. */
+/* "0x" + 40 hex digits in any case; out gets the lower-case form. */
 static nw_err parse_address(char out[43], const char *text)
 {
-    if (strnlen(text, 43) != 42 || text[0] != '0' || (text[1] != 'x' && text[1] != 'X'))
+    if (strnlen(text, 43) != 42 || text[0] != '0' || text[1] != 'x')
         return NW_ERR_INVALID_ARG;
     out[0] = '0';
     out[1] = 'x';
