@@ -108,8 +108,7 @@ static bool uuid_lower(const char *f)
 static nw_err validate(const struct nw_audit_row *row)
 {
     NW_ENSURE(TERM(request_id) && TERM(op) && TERM(key_id) && TERM(address) && TERM(chain_id) &&
-                  TERM(nonce) && TERM(to_addr) && TERM(value_wei) && TERM(tx_hash) &&
-                  TERM(outcome),
+                  TERM(nonce) && TERM(to_addr) && TERM(value_wei) && TERM(tx_hash) && TERM(outcome),
               NW_ERR_INVALID_ARG);
     NW_ENSURE(row->at_ms >= 0, NW_ERR_INVALID_ARG);
     NW_ENSURE(row->op[0] != '\0' && row->outcome[0] != '\0', NW_ERR_INVALID_ARG);
@@ -143,7 +142,9 @@ static nw_err put_field(struct nw_buf *out, const char *f, size_t cap)
     return nw_buf_append(out, f, n);
 }
 
-nw_err nw_audit_row_canonical(struct nw_buf *out, uint64_t seq, const char *instance,
+nw_err nw_audit_row_canonical(struct nw_buf *out,
+                              uint64_t seq,
+                              const char *instance,
                               const struct nw_audit_row *row)
 {
     nw_err err = NW_OK;
@@ -233,14 +234,14 @@ static nw_err insert_rows(struct nw_store *s, struct audit_entry **e, size_t n, 
  * One transaction for n rows. *began tells whether BEGIN went through: when it did not, nothing
  * can have committed and the batch may be retried on a new connection.
  */
-static nw_err commit_batch(struct nw_store *s, struct audit_entry **e, size_t n, int64_t deadline,
-                           bool *began)
+static nw_err
+commit_batch(struct nw_store *s, struct audit_entry **e, size_t n, int64_t deadline, bool *began)
 {
     PGresult *res = NULL;
     *began = false;
-    nw_err err = store_exec(&s->a_conn, &res,
-                            "BEGIN; SELECT pg_advisory_xact_lock(" AUDIT_LOCK_KEY ")", 0, NULL,
-                            NULL, NULL, 0, deadline);
+    nw_err err =
+        store_exec(&s->a_conn, &res, "BEGIN; SELECT pg_advisory_xact_lock(" AUDIT_LOCK_KEY ")", 0,
+                   NULL, NULL, NULL, 0, deadline);
     PQclear(res);
     if (err != NW_OK)
         return err;

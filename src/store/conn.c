@@ -51,8 +51,8 @@ static void quiet_notice(void *arg, const char *message)
     (void)message;
 }
 
-nw_err store_diag(struct nw_store *s, struct nw_diag *diag, nw_err code, const char *prefix,
-                  const char *msg)
+nw_err store_diag(
+    struct nw_store *s, struct nw_diag *diag, nw_err code, const char *prefix, const char *msg)
 {
     char text[sizeof(diag->msg)];
     size_t n = 0;
@@ -142,8 +142,8 @@ static bool tls_failure(const char *msg)
     return strstr(msg, "certificate") != NULL || strstr(msg, "SSL") != NULL;
 }
 
-nw_err store_connect(struct nw_store *s, struct store_conn *c, int64_t deadline_ms,
-                     struct nw_diag *diag)
+nw_err
+store_connect(struct nw_store *s, struct store_conn *c, int64_t deadline_ms, struct nw_diag *diag)
 {
     const char *kw[16];
     const char *val[16];
@@ -192,8 +192,8 @@ nw_err store_connect(struct nw_store *s, struct store_conn *c, int64_t deadline_
         char where[160];
         const char *msg = PQerrorMessage(pg);
         /* libpq starts with "connection to server at "ADDR", port N failed: ": we say that. */
-        const char *cut = strncmp(msg, "connection to server", 20) == 0 ? strstr(msg, "failed: ")
-                                                                          : NULL;
+        const char *cut =
+            strncmp(msg, "connection to server", 20) == 0 ? strstr(msg, "failed: ") : NULL;
         if (cut != NULL)
             msg = cut + 8;
         snprintf(where, sizeof(where), "%s %s (%s port %s): ",
@@ -277,17 +277,23 @@ static nw_err collect(PGconn *pg, PGresult **res, int64_t deadline_ms)
     }
 }
 
-nw_err store_exec(struct store_conn *c, PGresult **res, const char *sql, int nparams,
-                  const char *const *values, const int *lengths, const int *formats,
-                  int result_format, int64_t deadline_ms)
+nw_err store_exec(struct store_conn *c,
+                  PGresult **res,
+                  const char *sql,
+                  int nparams,
+                  const char *const *values,
+                  const int *lengths,
+                  const int *formats,
+                  int result_format,
+                  int64_t deadline_ms)
 {
     *res = NULL;
     if (c->pg == NULL)
         return NW_ERR_DB_UNAVAILABLE;
-    int sent = values == NULL && nparams == 0 && result_format == 0
-                   ? PQsendQuery(c->pg, sql)
-                   : PQsendQueryParams(c->pg, sql, nparams, NULL, values, lengths, formats,
-                                       result_format);
+    int sent =
+        values == NULL && nparams == 0 && result_format == 0
+            ? PQsendQuery(c->pg, sql)
+            : PQsendQueryParams(c->pg, sql, nparams, NULL, values, lengths, formats, result_format);
     nw_err err = NW_ERR_DB_UNAVAILABLE;
     if (sent == 1 && flush_all(c->pg, deadline_ms))
         err = collect(c->pg, res, deadline_ms);
@@ -362,8 +368,7 @@ nw_err store_with_conn(struct nw_store *s, store_op_fn fn, void *ctx, int64_t de
         NW_TRY(store_acquire(s, &c, &reused, deadline_ms));
         nw_err err = fn(c, ctx, deadline_ms);
         store_release(s, c);
-        if (err != NW_ERR_DB_UNAVAILABLE || !reused || attempt > 0 ||
-            store_now_ms() >= deadline_ms)
+        if (err != NW_ERR_DB_UNAVAILABLE || !reused || attempt > 0 || store_now_ms() >= deadline_ms)
             return err;
     }
 }

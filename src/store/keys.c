@@ -12,10 +12,10 @@
 
 #include "store_int.h"
 
-#define KEY_COLUMNS                                                                              \
-    "SELECT id::text, address, ciphertext, kms_key_arn, label,"                                  \
-    " floor(extract(epoch FROM created_at) * 1000)::int8,"                                       \
-    " coalesce(floor(extract(epoch FROM disabled_at) * 1000)::int8, 0) FROM nw_keys "
+#define KEY_COLUMNS                                          \
+ "SELECT id::text, address, ciphertext, kms_key_arn, label," \
+ " floor(extract(epoch FROM created_at) * 1000)::int8,"      \
+ " coalesce(floor(extract(epoch FROM disabled_at) * 1000)::int8, 0) FROM nw_keys "
 #define KEY_CIPHERTEXT_MAX (64 * 1024)
 
 static bool is_hex(char ch)
@@ -122,8 +122,9 @@ static nw_err do_insert(struct store_conn *c, void *ctx, int64_t deadline_ms)
     struct insert_ctx *x = ctx;
     char created[24];
     snprintf(created, sizeof(created), "%lld", (long long)x->row->created_ms);
-    const char *v[6] = {x->id,          x->address, (const char *)x->row->ciphertext,
-                        x->row->kms_key_arn, x->row->label, created};
+    const char *v[6] = {
+        x->id,         x->address, (const char *)x->row->ciphertext, x->row->kms_key_arn,
+        x->row->label, created};
     int len[6] = {0, 0, (int)x->row->ciphertext_len, 0, 0, 0};
     int fmt[6] = {0, 0, 1, 0, 0, 0};
     PGresult *res = NULL;
@@ -178,8 +179,8 @@ static nw_err do_get(struct store_conn *c, void *ctx, int64_t deadline_ms)
     return err;
 }
 
-nw_err nw_store_key_get(struct nw_store *s, struct nw_key_row *row, const char *id,
-                        int64_t deadline_ms)
+nw_err
+nw_store_key_get(struct nw_store *s, struct nw_key_row *row, const char *id, int64_t deadline_ms)
 {
     char canon[NW_KEY_ID_LEN + 1];
     memset(row, 0, sizeof(*row));
@@ -188,7 +189,9 @@ nw_err nw_store_key_get(struct nw_store *s, struct nw_key_row *row, const char *
     return store_with_conn(s, do_get, &x, deadline_ms);
 }
 
-nw_err nw_store_key_by_address(struct nw_store *s, struct nw_key_row *row, const char *address,
+nw_err nw_store_key_by_address(struct nw_store *s,
+                               struct nw_key_row *row,
+                               const char *address,
                                int64_t deadline_ms)
 {
     char canon[43];
@@ -238,8 +241,12 @@ static nw_err do_list(struct store_conn *c, void *ctx, int64_t deadline_ms)
     return NW_OK;
 }
 
-nw_err nw_store_key_list(struct nw_store *s, struct nw_key_row **rows, size_t *n,
-                         bool include_disabled, size_t max, int64_t deadline_ms)
+nw_err nw_store_key_list(struct nw_store *s,
+                         struct nw_key_row **rows,
+                         size_t *n,
+                         bool include_disabled,
+                         size_t max,
+                         int64_t deadline_ms)
 {
     *rows = NULL;
     *n = 0;

@@ -53,8 +53,8 @@ static const char *const migrations[] = {
     "CREATE INDEX nw_audit_key ON nw_audit (key_id, seq) WHERE key_id IS NOT NULL;",
 };
 
-static nw_err fail(struct nw_store *s, struct nw_diag *diag, nw_err err, const char *what,
-                   PGresult *res)
+static nw_err
+fail(struct nw_store *s, struct nw_diag *diag, nw_err err, const char *what, PGresult *res)
 {
     char prefix[96];
     if (err == NW_ERR_DB_UNAVAILABLE)
@@ -64,8 +64,12 @@ static nw_err fail(struct nw_store *s, struct nw_diag *diag, nw_err err, const c
     return NW_ERR_STORE_MIGRATE;
 }
 
-static nw_err run(struct nw_store *s, struct store_conn *c, const char *sql, const char *what,
-                  int64_t deadline_ms, struct nw_diag *diag)
+static nw_err run(struct nw_store *s,
+                  struct store_conn *c,
+                  const char *sql,
+                  const char *what,
+                  int64_t deadline_ms,
+                  struct nw_diag *diag)
 {
     PGresult *res = NULL;
     nw_err err = store_exec(c, &res, sql, 0, NULL, NULL, NULL, 0, deadline_ms);
@@ -78,8 +82,8 @@ static nw_err run(struct nw_store *s, struct store_conn *c, const char *sql, con
 static nw_err current_version(struct store_conn *c, int *version, int64_t deadline_ms)
 {
     PGresult *res = NULL;
-    nw_err err = store_exec(c, &res, "SELECT coalesce(max(version), 0) FROM nw_schema_version",
-                            0, NULL, NULL, NULL, 0, deadline_ms);
+    nw_err err = store_exec(c, &res, "SELECT coalesce(max(version), 0) FROM nw_schema_version", 0,
+                            NULL, NULL, NULL, 0, deadline_ms);
     if (err == NW_OK && PQntuples(res) == 1)
         *version = (int)strtol(PQgetvalue(res, 0, 0), NULL, 10);
     else if (err == NW_OK)
@@ -88,8 +92,8 @@ static nw_err current_version(struct store_conn *c, int *version, int64_t deadli
     return err;
 }
 
-static nw_err apply(struct nw_store *s, struct store_conn *c, int v, int64_t deadline_ms,
-                    struct nw_diag *diag)
+static nw_err
+apply(struct nw_store *s, struct store_conn *c, int v, int64_t deadline_ms, struct nw_diag *diag)
 {
     char what[48];
     char record[96];
@@ -111,8 +115,8 @@ static nw_err apply(struct nw_store *s, struct store_conn *c, int v, int64_t dea
     return err;
 }
 
-nw_err store_migrate(struct nw_store *s, struct store_conn *c, int64_t deadline_ms,
-                     struct nw_diag *diag)
+nw_err
+store_migrate(struct nw_store *s, struct store_conn *c, int64_t deadline_ms, struct nw_diag *diag)
 {
     int version = 0;
 

@@ -123,8 +123,7 @@ static void free_config(struct nw_store *s)
     s->password = NULL;
 }
 
-nw_err nw_store_open(struct nw_store **out, const struct nw_store_config *cfg,
-                     struct nw_diag *diag)
+nw_err nw_store_open(struct nw_store **out, const struct nw_store_config *cfg, struct nw_diag *diag)
 {
     *out = NULL;
     NW_TRY(check_config(cfg, diag));
@@ -246,7 +245,9 @@ static nw_err demo_run(struct store_conn *c, void *ctx, int64_t deadline_ms)
     return err;
 }
 
-nw_err nw_store_demo(struct nw_store *s, void (*print)(void *ctx, const char *line), void *ctx,
+nw_err nw_store_demo(struct nw_store *s,
+                     void (*print)(void *ctx, const char *line),
+                     void *ctx,
                      uint32_t random_suffix)
 {
     struct demo_ctx d = {.print = print, .print_ctx = ctx};

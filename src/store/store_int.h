@@ -77,8 +77,9 @@ int64_t store_now_ms(void);
 /* Deadline for pthread_cond_timedwait on a CLOCK_MONOTONIC condition variable. */
 void store_abstime(struct timespec *ts, int64_t deadline_ms);
 nw_err store_cond_init(pthread_cond_t *cv);
-nw_err store_connect(struct nw_store *s, struct store_conn *c, int64_t deadline_ms,
-                     struct nw_diag *diag) NW_MUST_USE;
+nw_err
+store_connect(struct nw_store *s, struct store_conn *c, int64_t deadline_ms, struct nw_diag *diag)
+    NW_MUST_USE;
 void store_disconnect(struct store_conn *c);
 /* Whether an idle connection is still usable (reads what the server sent meanwhile). */
 bool store_conn_alive(struct store_conn *c);
@@ -88,14 +89,20 @@ bool store_conn_alive(struct store_conn *c);
  * Returns: NW_OK; NW_ERR_STORE_QUERY (the server refused it: look at *res); NW_ERR_DB_UNAVAILABLE
  * (connection lost or deadline passed: the connection is dropped, *res NULL).
  */
-nw_err store_exec(struct store_conn *c, PGresult **res, const char *sql, int nparams,
-                  const char *const *values, const int *lengths, const int *formats,
-                  int result_format, int64_t deadline_ms) NW_MUST_USE;
+nw_err store_exec(struct store_conn *c,
+                  PGresult **res,
+                  const char *sql,
+                  int nparams,
+                  const char *const *values,
+                  const int *lengths,
+                  const int *formats,
+                  int result_format,
+                  int64_t deadline_ms) NW_MUST_USE;
 /* SQLSTATE of a failed result ("" when none). */
 const char *store_sqlstate(const PGresult *res);
 /* Copy msg into diag with the password replaced by "***" and line breaks folded. */
-nw_err store_diag(struct nw_store *s, struct nw_diag *diag, nw_err code, const char *prefix,
-                  const char *msg);
+nw_err store_diag(
+    struct nw_store *s, struct nw_diag *diag, nw_err code, const char *prefix, const char *msg);
 
 /* Key-operation pool: a connected connection (made or re-made as needed) or an error. */
 nw_err store_acquire(struct nw_store *s, struct store_conn **out, bool *reused, int64_t deadline_ms)
@@ -110,8 +117,9 @@ nw_err store_with_conn(struct nw_store *s, store_op_fn fn, void *ctx, int64_t de
     NW_MUST_USE;
 
 /* migrate.c */
-nw_err store_migrate(struct nw_store *s, struct store_conn *c, int64_t deadline_ms,
-                     struct nw_diag *diag) NW_MUST_USE;
+nw_err
+store_migrate(struct nw_store *s, struct store_conn *c, int64_t deadline_ms, struct nw_diag *diag)
+    NW_MUST_USE;
 
 /* audit.c */
 nw_err store_audit_start(struct nw_store *s) NW_MUST_USE;

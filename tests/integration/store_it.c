@@ -22,22 +22,22 @@
 
 static int failures;
 
-#define CHECK(cond)                                                                      \
-    do {                                                                                 \
-        if (!(cond)) {                                                                   \
-            fprintf(stderr, "%s:%d: CHECK failed: %s\n", __FILE__, __LINE__, #cond);     \
-            failures++;                                                                  \
-        }                                                                                \
-    } while (0)
-#define CHECK_ERR(expr, want)                                                            \
-    do {                                                                                 \
-        nw_err got_ = (expr);                                                            \
-        if (got_ != (want)) {                                                            \
-            fprintf(stderr, "%s:%d: %s returned %s, want %s\n", __FILE__, __LINE__, #expr, \
-                    nw_err_name(got_), nw_err_name(want));                               \
-            failures++;                                                                  \
-        }                                                                                \
-    } while (0)
+#define CHECK(cond)                                                         \
+ do {                                                                       \
+  if (!(cond)) {                                                            \
+   fprintf(stderr, "%s:%d: CHECK failed: %s\n", __FILE__, __LINE__, #cond); \
+   failures++;                                                              \
+  }                                                                         \
+ } while (0)
+#define CHECK_ERR(expr, want)                                                     \
+ do {                                                                             \
+  nw_err got_ = (expr);                                                           \
+  if (got_ != (want)) {                                                           \
+   fprintf(stderr, "%s:%d: %s returned %s, want %s\n", __FILE__, __LINE__, #expr, \
+           nw_err_name(got_), nw_err_name(want));                                 \
+   failures++;                                                                    \
+  }                                                                               \
+ } while (0)
 
 static int64_t now_ms(void)
 {
@@ -75,7 +75,8 @@ static void check_diag(const struct nw_diag *d)
 static void pgtest(const char *cmd)
 {
     char line[1024];
-    snprintf(line, sizeof(line), "'%s' %s '%s' >/dev/null", env("NW_PGTEST"), cmd, env("NW_PG_DIR"));
+    snprintf(line, sizeof(line), "'%s' %s '%s' >/dev/null", env("NW_PGTEST"), cmd,
+             env("NW_PG_DIR"));
     if (system(line) != 0) {
         fprintf(stderr, "pgtest.sh %s failed\n", cmd);
         exit(1);
@@ -116,11 +117,11 @@ static struct nw_store *open_store(enum nw_audit_mode mode, const char *instance
 /* A direct connection as the nw role (TLS verify-full), for checks behind the library's back. */
 static PGconn *direct(void)
 {
-    const char *kw[] = {"host", "hostaddr", "port", "dbname", "user", "password", "sslmode",
-                        "sslrootcert", NULL};
+    const char *kw[] = {"host",     "hostaddr", "port",        "dbname", "user",
+                        "password", "sslmode",  "sslrootcert", NULL};
     const char *val[] = {env("NW_PG_HOST"), env("NW_PG_HOSTADDR"), env("NW_PG_PORT"),
-                         env("NW_PG_DB"), env("NW_PG_USER"), CANARY, "verify-full",
-                         env("NW_PG_CA"), NULL};
+                         env("NW_PG_DB"),   env("NW_PG_USER"),     CANARY,
+                         "verify-full",     env("NW_PG_CA"),       NULL};
     PGconn *pg = PQconnectdbParams(kw, val, 0);
     if (PQstatus(pg) != CONNECTION_OK) {
         fprintf(stderr, "direct connection failed\n");
@@ -356,7 +357,8 @@ static void case_audit_required(void)
     double rate = run_threads(s, 16, 100, &errors);
     struct nw_store_stats st;
     nw_store_stats(s, &st);
-    fprintf(stderr, "required, 16 threads: %llu rows in %llu commits (%.1f rows/commit), %.0f rows/s\n",
+    fprintf(stderr,
+            "required, 16 threads: %llu rows in %llu commits (%.1f rows/commit), %.0f rows/s\n",
             (unsigned long long)st.audit_committed, (unsigned long long)st.audit_commits,
             st.audit_commits ? (double)st.audit_committed / (double)st.audit_commits : 0.0, rate);
     CHECK(errors == 0);
@@ -644,10 +646,10 @@ static void case_demo(void)
     nw_buf_init(&out, 4096, false);
     CHECK_ERR(nw_store_demo(s, print_line, &out, 4242), NW_OK);
     CHECK_ERR(nw_buf_cstr(&out), NW_OK);
-    CHECK(out.ptr != NULL && strcmp((const char *)out.ptr,
-                                    "(1, 'master_key', 'Super important key')\n"
-                                    "(2, 'secondary_key', 'Less important key')\n"
-                                    "(3, 'backup_key', 'Somehow important key')\n") == 0);
+    CHECK(out.ptr != NULL &&
+          strcmp((const char *)out.ptr, "(1, 'master_key', 'Super important key')\n"
+                                        "(2, 'secondary_key', 'Less important key')\n"
+                                        "(3, 'backup_key', 'Somehow important key')\n") == 0);
     nw_buf_clear(&out);
     PGconn *pg = direct();
     CHECK(query_long(pg, "SELECT count(*) FROM key_storage_5242") == 3);
@@ -664,9 +666,15 @@ int main(int argc, char **argv)
         const char *name;
         void (*fn)(void);
     } cases[] = {
-        {"migrate", case_migrate},   {"keys", case_keys},       {"audit_required", case_audit_required},
-        {"db_down", case_db_down},   {"best_effort", case_best_effort}, {"off", case_off},
-        {"append_only", case_append_only}, {"tls", case_tls},   {"demo", case_demo},
+        {"migrate", case_migrate},
+        {"keys", case_keys},
+        {"audit_required", case_audit_required},
+        {"db_down", case_db_down},
+        {"best_effort", case_best_effort},
+        {"off", case_off},
+        {"append_only", case_append_only},
+        {"tls", case_tls},
+        {"demo", case_demo},
     };
     if (argc != 2) {
         fprintf(stderr, "usage: store_it CASE\n");
