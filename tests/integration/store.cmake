@@ -13,3 +13,10 @@ if(TARGET nwstore)
             SKIP_RETURN_CODE 77)
     endforeach()
 endif()
+
+# bench/store.sh's driver (built here so that the store's files stay together).
+if(TARGET nwstore)
+    add_executable(bench_store ${PROJECT_SOURCE_DIR}/bench/store.c)
+    target_include_directories(bench_store PRIVATE ${PROJECT_SOURCE_DIR}/include)
+    target_link_libraries(bench_store PRIVATE nwstore nwcore Threads::Threads nw_warnings)
+endif()
