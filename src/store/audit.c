@@ -12,9 +12,10 @@
  * counted) and returns. The writer commits from the head and pops only what committed, so rows
  * reach the table in arrival order, and a database outage just lets the queue fill.
  *
- * Each batch takes a transaction-scoped advisory lock before inserting, so batches from several
- * instances commit one at a time and `seq` order is commit order: a reader never sees seq N
- * committed while a smaller seq is still in flight (what a hash chain over seq order needs).
+ * Each batch takes a transaction-scoped advisory lock, then inserts (both pipelined: one round
+ * trip, committed at the Sync), so batches from several instances commit one at a time and
+ * `seq` order is commit order: a reader never sees seq N committed while a smaller seq is
+ * still in flight (what a hash chain over seq order needs).
  */
 #include <stdio.h>
 #include <string.h>
@@ -196,13 +197,18 @@ static const char *or_null(const char *f)
     return *f == '\0' ? NULL : f;
 }
 
-static nw_err insert_rows(struct nw_store *s, struct audit_entry **e, size_t n, int64_t deadline)
+/*
+ * One transaction for n rows, in one round trip: the lock and the INSERT pipelined, committed
+ * at the Sync. *sent false means nothing reached the server, so nothing can have committed.
+ */
+static nw_err
+commit_batch(struct nw_store *s, struct audit_entry **e, size_t n, int64_t deadline, bool *sent)
 {
     struct nw_buf sql;
     char at[AUDIT_BATCH_MAX][24];
     const char *v[1 + AUDIT_BATCH_MAX * AUDIT_FIELDS];
-    PGresult *res = NULL;
 
+    *sent = false;
     nw_buf_init(&sql, 1 << 20, false);
     nw_err err = build_insert(&sql, n);
     v[0] = s->instance;
@@ -222,40 +228,14 @@ static nw_err insert_rows(struct nw_store *s, struct audit_entry **e, size_t n, 
         p[9] = or_null(r->tx_hash);
         p[10] = r->outcome;
     }
-    if (err == NW_OK)
-        err = store_exec(&s->a_conn, &res, (const char *)sql.ptr, (int)(1 + n * AUDIT_FIELDS), v,
-                         NULL, NULL, 0, deadline);
-    PQclear(res);
-    nw_buf_clear(&sql);
-    return err;
-}
-
-/*
- * One transaction for n rows. *began tells whether BEGIN went through: when it did not, nothing
- * can have committed and the batch may be retried on a new connection.
- */
-static nw_err
-commit_batch(struct nw_store *s, struct audit_entry **e, size_t n, int64_t deadline, bool *began)
-{
-    PGresult *res = NULL;
-    *began = false;
-    nw_err err =
-        store_exec(&s->a_conn, &res, "BEGIN; SELECT pg_advisory_xact_lock(" AUDIT_LOCK_KEY ")", 0,
-                   NULL, NULL, NULL, 0, deadline);
-    PQclear(res);
-    if (err != NW_OK)
-        return err;
-    *began = true;
-    err = insert_rows(s, e, n, deadline);
     if (err == NW_OK) {
-        err = store_exec(&s->a_conn, &res, "COMMIT", 0, NULL, NULL, NULL, 0, deadline);
-        PQclear(res);
-        return err;
+        const struct store_stmt stmts[2] = {
+            {"SELECT pg_advisory_xact_lock(" AUDIT_LOCK_KEY ")", 0, NULL},
+            {(const char *)sql.ptr, (int)(1 + n * AUDIT_FIELDS), v},
+        };
+        err = store_exec_pipeline(&s->a_conn, stmts, 2, deadline, sent);
     }
-    if (s->a_conn.pg != NULL &&
-        store_exec(&s->a_conn, &res, "ROLLBACK", 0, NULL, NULL, NULL, 0, deadline) != NW_OK)
-        store_disconnect(&s->a_conn);
-    PQclear(res);
+    nw_buf_clear(&sql);
     return err;
 }
 
@@ -300,14 +280,14 @@ static void write_once(struct nw_store *s)
     }
     pthread_mutex_unlock(&s->amu);
     nw_err err = NW_OK;
-    bool began = false;
+    bool sent = false;
     for (int attempt = 0; attempt < 2; attempt++) {
         bool reused = store_conn_alive(&s->a_conn);
         err = reused ? NW_OK : store_connect(s, &s->a_conn, cdeadline, NULL);
         if (err == NW_OK)
-            err = commit_batch(s, batch, n, deadline, &began);
-        /* Only a dead reused connection that failed before BEGIN is worth an immediate retry. */
-        if (err != NW_ERR_DB_UNAVAILABLE || !reused || began)
+            err = commit_batch(s, batch, n, deadline, &sent);
+        /* Only a dead reused connection that sent nothing is worth an immediate retry. */
+        if (err != NW_ERR_DB_UNAVAILABLE || !reused || sent)
             break;
     }
     pthread_mutex_lock(&s->amu);

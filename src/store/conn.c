@@ -372,3 +372,63 @@ nw_err store_with_conn(struct nw_store *s, store_op_fn fn, void *ctx, int64_t de
             return err;
     }
 }
+
+/* The next result of a pipeline (NULL between statements). Returns false on a lost connection. */
+static bool next_result(PGconn *pg, PGresult **r, int64_t deadline_ms)
+{
+    while (PQisBusy(pg)) {
+        if (!wait_fd(PQsocket(pg), POLLIN, deadline_ms) || PQconsumeInput(pg) == 0)
+            return false;
+    }
+    *r = PQgetResult(pg);
+    return true;
+}
+
+/* Read each statement's results then the Sync; the first failure decides. */
+static nw_err read_pipeline(PGconn *pg, int n, int64_t deadline_ms)
+{
+    nw_err err = NW_OK;
+    PGresult *r = NULL;
+    for (int i = 0; i < n; i++) {
+        for (;;) {
+            if (!next_result(pg, &r, deadline_ms))
+                return NW_ERR_DB_UNAVAILABLE;
+            if (r == NULL)
+                break;
+            ExecStatusType st = PQresultStatus(r);
+            if (err == NW_OK && st != PGRES_COMMAND_OK && st != PGRES_TUPLES_OK)
+                err = strncmp(store_sqlstate(r), "57", 2) == 0 ? NW_ERR_DB_UNAVAILABLE
+                                                               : NW_ERR_STORE_QUERY;
+            PQclear(r);
+        }
+    }
+    if (!next_result(pg, &r, deadline_ms) || r == NULL)
+        return NW_ERR_DB_UNAVAILABLE;
+    bool synced = PQresultStatus(r) == PGRES_PIPELINE_SYNC;
+    PQclear(r);
+    return synced ? err : NW_ERR_DB_UNAVAILABLE;
+}
+
+nw_err store_exec_pipeline(
+    struct store_conn *c, const struct store_stmt *stmts, int n, int64_t deadline_ms, bool *sent)
+{
+    *sent = false;
+    if (c->pg == NULL)
+        return NW_ERR_DB_UNAVAILABLE;
+    bool ok = PQenterPipelineMode(c->pg) == 1;
+    for (int i = 0; ok && i < n; i++)
+        ok = PQsendQueryParams(c->pg, stmts[i].sql, stmts[i].nparams, NULL, stmts[i].values, NULL,
+                               NULL, 0) == 1;
+    ok = ok && PQpipelineSync(c->pg) == 1 && flush_all(c->pg, deadline_ms);
+    nw_err err = NW_ERR_DB_UNAVAILABLE;
+    if (ok) {
+        *sent = true;
+        err = read_pipeline(c->pg, n, deadline_ms);
+    }
+    if (err == NW_ERR_DB_UNAVAILABLE || PQstatus(c->pg) != CONNECTION_OK ||
+        PQexitPipelineMode(c->pg) != 1) {
+        store_disconnect(c);
+        return NW_ERR_DB_UNAVAILABLE;
+    }
+    return err;
+}

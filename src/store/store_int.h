@@ -98,6 +98,22 @@ nw_err store_exec(struct store_conn *c,
                   const int *formats,
                   int result_format,
                   int64_t deadline_ms) NW_MUST_USE;
+/*
+ * Run n statements as one pipeline ending in a Sync: one round trip, one implicit transaction
+ * (all or nothing), committed when the Sync is processed. Out: *sent tells whether the whole
+ * pipeline left for the server (false: nothing can have committed). Returns as store_exec,
+ * without results.
+ */
+struct store_stmt {
+    const char *sql;
+    int nparams;
+    const char *const *values;
+};
+nw_err store_exec_pipeline(struct store_conn *c,
+                           const struct store_stmt *stmts,
+                           int n,
+                           int64_t deadline_ms,
+                           bool *sent) NW_MUST_USE;
 /* SQLSTATE of a failed result ("" when none). */
 const char *store_sqlstate(const PGresult *res);
 /* Copy msg into diag with the password replaced by "***" and line breaks folded. */
