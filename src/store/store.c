@@ -75,7 +75,7 @@ static nw_err copy_config(struct nw_store *s, const struct nw_store_config *cfg)
         memcpy(s->password, cfg->password, n);
     }
     s->connect_timeout_ms = cfg->connect_timeout_ms ? cfg->connect_timeout_ms : 5000;
-    snprintf(s->port_text, sizeof(s->port_text), "%u", cfg->port ? cfg->port : 5432);
+    snprintf(s->port_text, sizeof(s->port_text), "%u", cfg->port ? (unsigned)cfg->port : 5432u);
     snprintf(s->timeout_text, sizeof(s->timeout_text), "%d", (s->connect_timeout_ms + 999) / 1000);
     s->audit_mode = cfg->audit_mode;
     s->audit_cap = cfg->audit_buffer_rows ? cfg->audit_buffer_rows : 10000;
