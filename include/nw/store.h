@@ -18,6 +18,10 @@
  * later by the policy engine: `seq` orders them totally, and nw_audit_row_canonical() gives the
  * exact bytes a chain hash will cover.
  *
+ * Deadlines (every deadline_ms below) are absolute milliseconds on CLOCK_MONOTONIC, the clock of
+ * nw_now_ms() in <nw/wire.h>. Any operation may also return NW_ERR_STORE_QUERY when the server
+ * refuses a statement for a reason the caller cannot fix (a schema changed behind our back).
+ *
  * Thread safety: one struct nw_store is shared by every worker thread; all functions may be
  * called concurrently. Secrets: the password in the config is copied into wiped memory and
  * never logged or put in a diag message.
@@ -86,7 +90,9 @@ struct nw_key_row {
 void nw_key_row_clear(struct nw_key_row *row);
 
 /*
- * Insert a new key. Returns: NW_OK; NW_ERR_EXISTS (id or address already stored);
+ * Insert a new key. In: row->id (UUID, any case; stored lower-case), row->address (0x + 40 hex,
+ * any case; stored lower-case), ciphertext (1..64 KiB), created_ms (0: the server's now()).
+ * Returns: NW_OK; NW_ERR_EXISTS (id or address already stored);
  * NW_ERR_DB_UNAVAILABLE; NW_ERR_INVALID_ARG.
  */
 nw_err nw_store_key_insert(struct nw_store *s, const struct nw_key_row *row, int64_t deadline_ms)
@@ -124,6 +130,12 @@ nw_err nw_store_key_disable(struct nw_store *s, const char *id, int64_t deadline
 /*
  * One audit row: every signing request gets one, refused ones too. Never a key, credential or
  * payload body. Empty strings mean SQL NULL. Integers are decimal text (they can be 2^256-1).
+ * Stored exactly as given, so the canonical bytes can be rebuilt from the table; hence the
+ * rules (else NW_ERR_INVALID_ARG, checked before the row can join a shared transaction):
+ * every field NUL-terminated; op and outcome non-empty; request_id, op, outcome printable
+ * ASCII; key_id empty or lower-case UUID; address/to_addr empty or 0x + 40 hex (any case);
+ * tx_hash empty or 0x + 64 hex; chain_id/nonce/value_wei empty or canonical decimal (no sign,
+ * no leading zero, at most 78 digits); at_ms >= 0.
  */
 struct nw_audit_row {
     int64_t at_ms; /* Unix ms */
@@ -151,8 +163,11 @@ nw_err nw_store_audit(struct nw_store *s, const struct nw_audit_row *row, int64_
     NW_MUST_USE NW_NONNULL(1, 2);
 
 /*
- * The canonical bytes of a row for a future hash chain: each field as a 4-byte big-endian length
- * then its bytes, in struct order, preceded by seq as 8 bytes big-endian and the instance name.
+ * The canonical bytes of a row for a future hash chain (docs/store.md): seq as 8 bytes big-endian,
+ * then the instance name and each field in struct order, each as a 4-byte big-endian length then
+ * its bytes; at_ms is 8 bytes big-endian (length 8), strings are their bytes without the NUL (an
+ * empty string, i.e. SQL NULL, has length 0). Out: *out replaced (len 0 on failure).
+ * Returns: NW_OK; NW_ERR_INVALID_ARG (a field not NUL-terminated); NW_ERR_BUF_FULL; NW_ERR_NOMEM.
  */
 nw_err nw_audit_row_canonical(struct nw_buf *out,
                               uint64_t seq,
@@ -174,6 +189,8 @@ void nw_store_stats(struct nw_store *s, struct nw_store_stats *out) NW_NONNULL(1
  * key_id SERIAL PRIMARY KEY, key_name VARCHAR(50) UNIQUE NOT NULL, key_description VARCHAR(100)
  * NOT NULL), insert master_key / secondary_key / backup_key with the seed's descriptions, select
  * them, and hand each row to print as "(1, 'master_key', 'Super important key')".
+ * The table is key_storage_(1000 + random_suffix % 9000) and is left in place, as the seed does.
+ * Returns: NW_OK; NW_ERR_EXISTS (that table exists already); NW_ERR_DB_UNAVAILABLE.
  */
 nw_err nw_store_demo(struct nw_store *s,
                      void (*print)(void *ctx, const char *line),
