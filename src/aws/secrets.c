@@ -7,6 +7,7 @@
 #include <stdio.h>
 #include <string.h>
 
+#include <nw/base64.h>
 #include <nw/mem.h>
 #include <nw/secrets.h>
 
@@ -83,11 +84,7 @@ static nw_err uuid4(char out[37])
     uint8_t b[16];
     if (RAND_bytes(b, sizeof(b)) != 1)
         return NW_ERR_CRYPTO;
-    b[6] = (uint8_t)((b[6] & 0x0f) | 0x40);
-    b[8] = (uint8_t)((b[8] & 0x3f) | 0x80);
-    (void)snprintf(out, 37, "%02x%02x%02x%02x-%02x%02x-%02x%02x-%02x%02x-%02x%02x%02x%02x%02x%02x",
-                   b[0], b[1], b[2], b[3], b[4], b[5], b[6], b[7], b[8], b[9], b[10], b[11], b[12],
-                   b[13], b[14], b[15]);
+    nw_uuid4_format(out, b);
     return NW_OK;
 }
 
