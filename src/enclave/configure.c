@@ -163,6 +163,26 @@ static json_t *describe(const struct nw_enclave *e, const struct nw_enc_cfg *cfg
                      "instance", e->instance);
 }
 
+static void demo_print(void *ctx, const char *line)
+{
+    (void)ctx;
+    (void)fprintf(stdout, "%s\n", line);
+    (void)fflush(stdout);
+}
+
+/* --db-demo: the seed's start-up demo, once, on the first configure with a database. */
+static void run_demo(struct nw_enclave *e, struct nw_enc_cfg *cfg)
+{
+    uint32_t rnd = 0;
+    if (!e->opts.db_demo || cfg->store == NULL || atomic_exchange(&e->demo_done, true))
+        return;
+    nw_err err = nw_vault_random(cfg->vault, (uint8_t *)&rnd, sizeof(rnd));
+    if (err == NW_OK)
+        err = nw_store_demo(cfg->store, demo_print, NULL, rnd % 9000 + 1000);
+    nw_log(err == NW_OK ? NW_LOG_INFO : NW_LOG_WARN, "db_demo", "outcome",
+           err == NW_OK ? "ok" : nw_err_code(err), NULL);
+}
+
 static nw_err build(struct nw_enc_op_ctx *c, struct nw_enc_cfg *cfg)
 {
     const json_t *o = c->req->root;
@@ -202,6 +222,8 @@ nw_err nw_enc_op_configure(struct nw_enc_op_ctx *c, json_t **result)
 
     (void)pthread_mutex_lock(&e->configure_lock);
     nw_err err = build(c, cfg);
+    if (err == NW_OK)
+        run_demo(e, cfg); /* cfg is still private here */
     if (err == NW_OK) {
         *result = describe(e, cfg);
         if (*result == NULL)

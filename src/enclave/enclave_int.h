@@ -80,6 +80,7 @@ struct nw_enclave {
     int64_t started_ms;
     struct nw_enc_stats stats;
     atomic_int queue_depth;
+    atomic_bool demo_done; /* --db-demo ran */
 };
 
 /* A decoded request. root owns the JSON (which may hold secrets: jansson runs on the wiping
@@ -139,7 +140,7 @@ nw_err nw_enc_get_bool(const json_t *obj,
                        bool *out,
                        bool *present) NW_MUST_USE;
 
-/* base64 (padded, standard alphabet) shared through libnwaws. */
+/* base64 (padded, standard alphabet, strict): core's nw_base64 with the request conventions. */
 nw_err nw_enc_b64_encode(struct nw_buf *out, struct nw_cur in) NW_MUST_USE;
 nw_err nw_enc_b64_decode(struct nw_buf *out, struct nw_cur in) NW_MUST_USE;
 
@@ -217,8 +218,6 @@ nw_err nw_enc_key_from_row(struct nw_enc_op_ctx *c,
 nw_err nw_enc_creds_parse(struct nw_enc_op_ctx *c, struct nw_aws_creds *creds, bool *have)
     NW_MUST_USE;
 
-/* Format a key id (UUID v4 text) from 16 random bytes. */
-void nw_enc_uuid_format(char out[NW_KEY_ID_LEN + 1], const uint8_t rnd16[16]);
 
 /* ---- audit.c ---- */
 

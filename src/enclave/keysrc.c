@@ -39,23 +39,6 @@ bool nw_enc_json_set(json_t *obj, const char *key, json_t *value)
     return value != NULL && json_object_set_new(obj, key, value) == 0;
 }
 
-void nw_enc_uuid_format(char out[NW_KEY_ID_LEN + 1], const uint8_t rnd16[16])
-{
-    uint8_t b[16];
-    memcpy(b, rnd16, 16);
-    b[6] = (uint8_t)((b[6] & 0x0f) | 0x40); /* RFC 4122 version 4 */
-    b[8] = (uint8_t)((b[8] & 0x3f) | 0x80); /* variant 10 */
-    static const char hexd[] = "0123456789abcdef";
-    size_t o = 0;
-    for (size_t i = 0; i < 16; i++) {
-        if (i == 4 || i == 6 || i == 8 || i == 10)
-            out[o++] = '-';
-        out[o++] = hexd[b[i] >> 4];
-        out[o++] = hexd[b[i] & 15];
-    }
-    out[o] = '\0';
-}
-
 nw_err nw_enc_creds_parse(struct nw_enc_op_ctx *c, struct nw_aws_creds *creds, bool *have)
 {
     const json_t *cr = json_object_get(c->req->root, "credential");

@@ -13,6 +13,7 @@
 #include <stdio.h>
 #include <string.h>
 
+#include <nw/base64.h>
 #include <nw/ethaddr.h>
 #include <nw/hex.h>
 #include <nw/mem.h>
@@ -66,7 +67,7 @@ static nw_err new_key_id(struct nw_enc_op_ctx *c, char id[NW_KEY_ID_LEN + 1])
     uint8_t rnd[16];
     nw_err err = nw_vault_random(c->cfg->vault, rnd, sizeof(rnd));
     if (err == NW_OK)
-        nw_enc_uuid_format(id, rnd);
+        nw_uuid4_format(id, rnd);
     nw_wipe(rnd, sizeof(rnd));
     return err;
 }

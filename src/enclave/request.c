@@ -10,10 +10,10 @@
 #include <stdio.h>
 #include <string.h>
 
+#include <nw/base64.h>
 #include <nw/mem.h>
 #include <nw/wire.h>
 
-#include "aws_int.h"
 #include "enclave_int.h"
 
 static const char *const envelope_fields[] = {"v", "id", "op", "deadline_ms", NULL};
@@ -263,10 +263,10 @@ nw_err nw_enc_get_bool(const json_t *obj,
 
 nw_err nw_enc_b64_encode(struct nw_buf *out, struct nw_cur in)
 {
-    return nw_aws_b64_encode(out, in);
+    return nw_base64_encode(out, in);
 }
 
 nw_err nw_enc_b64_decode(struct nw_buf *out, struct nw_cur in)
 {
-    return nw_aws_b64_decode(out, in);
+    return nw_base64_decode(out, in, false);
 }
