@@ -27,6 +27,7 @@ extern const struct nw_cli_cmd nw_cli_cmds_tx[];
 extern const struct nw_cli_cmd nw_cli_cmds_msg[];
 extern const struct nw_cli_cmd nw_cli_cmds_aws[];
 extern const struct nw_cli_cmd nw_cli_cmds_attest[];
+extern const struct nw_cli_cmd nw_cli_cmds_enclave[];
 
 /* Print {"error":{"code":code,"message":msg}} on stderr; returns NW_CLI_EXIT_ERR. */
 int nw_cli_fail(const char *code, const char *msg);

@@ -10,7 +10,7 @@
 #include "cli.h"
 
 static const struct nw_cli_cmd *const tables[] = {nw_cli_cmds_tx, nw_cli_cmds_msg, nw_cli_cmds_aws,
-                                                  nw_cli_cmds_attest};
+                                                  nw_cli_cmds_attest, nw_cli_cmds_enclave};
 
 static void print_help(void)
 {
