@@ -12,6 +12,7 @@
  */
 #include <stdio.h>
 #include <string.h>
+#include <time.h>
 
 #include <nw/base64.h>
 #include <nw/ethaddr.h>
@@ -23,6 +24,13 @@
 
 #define LIST_DEFAULT 1000
 #define B64_CT_MAX   16384
+
+static int64_t unix_ms(void)
+{
+    struct timespec ts;
+    (void)clock_gettime(CLOCK_REALTIME, &ts);
+    return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
 
 static nw_err need_store(struct nw_enc_op_ctx *c)
 {
@@ -137,6 +145,7 @@ nw_err nw_enc_op_generate_key(struct nw_enc_op_ctx *c, json_t **result)
     NW_CHECK(nw_vault_generate_key(c->cfg->vault, &key, addr, &ct, kms_key, row.id,
                                    have ? creds : NULL, c->req->deadline_ms, c->diag));
     lower_addr(row.address, addr);
+    row.created_ms = unix_ms();
     (void)snprintf(row.kms_key_arn, sizeof(row.kms_key_arn), "%s", kms_key);
     row.ciphertext = ct.ptr;
     row.ciphertext_len = ct.len;
@@ -199,6 +208,7 @@ nw_err nw_enc_op_import_key(struct nw_enc_op_ctx *c, json_t **result)
     }
     NW_CHECK(new_key_id(c, row.id));
     lower_addr(row.address, k.addr20);
+    row.created_ms = unix_ms();
     row.ciphertext = ct.ptr;
     row.ciphertext_len = ct.len;
     err = nw_store_key_insert(c->cfg->store, &row, c->req->deadline_ms);

@@ -2,13 +2,18 @@
  * The frame server (DESIGN.md section 3).
  *
  * Threads: the main thread accepts (poll on the listener and a signalfd); each connection has a
- * reader thread (at most NW_ENC_MAX_CONNS) that reads whole frames and queues them; a fixed pool
- * of workers takes jobs from one bounded queue (redis bio.c's shape) and runs them. A full queue
- * answers `overloaded` at once instead of growing.
+ * reader thread (at most NW_ENC_MAX_CONNS) that reads whole frames; a fixed pool of workers takes
+ * runnable jobs from one queue (redis bio.c's shape) and runs them. At most opts.queue requests
+ * are admitted at a time over all connections; one more is answered `overloaded` at once instead
+ * of growing any queue.
  *
- * Order: every job also sits in its connection's FIFO, in arrival order. A worker that finishes
- * a job writes, under the connection lock, every finished job at the head of that FIFO, so the
- * answers leave in request order whatever order the workers finish in.
+ * Order: the requests of one connection run one after another, in arrival order (as pipelined
+ * requests do in redis or HTTP/1.1: a disable_key followed by a sign on the same connection sees
+ * the key disabled); parallelism comes from several connections (nw-host keeps a pool). Every
+ * job sits in its connection's FIFO; when a worker finishes one it writes, under the connection
+ * lock, every finished job at the head of that FIFO, then makes the next waiting job of that
+ * connection runnable. An `overloaded` answer is made by the reader at once and waits in the FIFO
+ * for its turn, so answers always leave in request order.
  *
  * Lifetime: a connection is referenced by its reader and by each of its unanswered jobs; the
  * last reference closes the socket. A frame whose length is 0 or above 1 MiB cannot be skipped
@@ -40,6 +45,7 @@ struct job {
     struct nw_buf payload; /* secret: requests carry credentials and passwords */
     struct nw_buf answer;  /* may carry a ciphertext: kept secret too */
     int64_t received_ms;
+    bool started; /* handed to the work queue (or answered by the reader) */
     bool done;
 };
 
@@ -52,6 +58,7 @@ struct conn {
     pthread_mutex_t lock;
     struct job *head, *tail;
     bool dead; /* a write failed: further answers are dropped */
+    bool busy; /* one of its jobs is queued or running */
     struct conn *next, *prev; /* live list (shutdown) */
 };
 
@@ -61,6 +68,7 @@ struct server {
     pthread_cond_t qcond;
     struct job *qhead, *qtail;
     int qlen;
+    atomic_int admitted; /* jobs read and not yet freed, over all connections */
     bool stopping;
     pthread_mutex_t clock; /* live connections */
     pthread_cond_t cdone;
@@ -75,6 +83,7 @@ static struct job *job_new(struct conn *c, int64_t received_ms)
         return NULL;
     j->conn = c;
     j->received_ms = received_ms;
+    atomic_fetch_add(&c->srv->admitted, 1);
     nw_buf_init(&j->payload, NW_WIRE_MAX_FRAME, true);
     nw_buf_init(&j->answer, NW_WIRE_MAX_FRAME, true);
     return j;
@@ -82,6 +91,7 @@ static struct job *job_new(struct conn *c, int64_t received_ms)
 
 static void job_free(struct job *j)
 {
+    atomic_fetch_sub(&j->conn->srv->admitted, 1);
     nw_buf_clear(&j->payload);
     nw_buf_clear(&j->answer);
     nw_free(j);
@@ -132,9 +142,14 @@ static void conn_flush(struct conn *c)
         conn_put(c);
 }
 
-/* Append j to its connection's FIFO (the job holds a connection reference). */
-static void conn_push(struct conn *c, struct job *j)
+/*
+ * Append j to its connection's FIFO (the job holds a connection reference). Returns true when j
+ * may run now (nothing else of this connection is queued or running): the caller queues it.
+ * A job that is answered by the reader (run_now false) never makes the connection busy.
+ */
+static bool conn_push(struct conn *c, struct job *j, bool run_now)
 {
+    bool runnable = false;
     atomic_fetch_add(&c->refs, 1);
     (void)pthread_mutex_lock(&c->lock);
     if (c->tail != NULL)
@@ -142,14 +157,38 @@ static void conn_push(struct conn *c, struct job *j)
     else
         c->head = j;
     c->tail = j;
+    if (!run_now) {
+        j->started = true;
+    } else if (!c->busy) {
+        c->busy = true;
+        j->started = true;
+        runnable = true;
+    }
     (void)pthread_mutex_unlock(&c->lock);
+    return runnable;
+}
+
+/* After a job of c finished: the next waiting job of c, now started, or NULL (c idle). */
+static struct job *conn_next(struct conn *c)
+{
+    struct job *next = NULL;
+    (void)pthread_mutex_lock(&c->lock);
+    for (struct job *j = c->head; j != NULL && next == NULL; j = j->next_conn)
+        if (!j->started)
+            next = j;
+    if (next != NULL)
+        next->started = true;
+    else
+        c->busy = false;
+    (void)pthread_mutex_unlock(&c->lock);
+    return next;
 }
 
 static bool queue_push(struct server *s, struct job *j)
 {
     bool ok = false;
     (void)pthread_mutex_lock(&s->qlock);
-    if (!s->stopping && s->qlen < s->e->opts.queue) {
+    if (!s->stopping) {
         if (s->qtail != NULL)
             s->qtail->next_q = j;
         else
@@ -181,7 +220,7 @@ static struct job *queue_pop(struct server *s)
     return j;
 }
 
-/* Decode and run (or refuse with `refusal`) one job, then hand its answer to the connection. */
+/* Decode and run (or refuse with `refusal`) one job; its answer then waits in the FIFO. */
 static void run_job(struct nw_enclave *e, struct job *j, nw_err refusal)
 {
     struct nw_enc_req r;
@@ -196,19 +235,43 @@ static void run_job(struct nw_enclave *e, struct job *j, nw_err refusal)
     else
         nw_enc_dispatch(e, &r, &j->answer);
     nw_enc_req_clear(&r);
+}
+
+static void finish_job(struct job *j)
+{
     struct conn *c = j->conn;
     (void)pthread_mutex_lock(&c->lock);
     j->done = true;
     (void)pthread_mutex_unlock(&c->lock);
-    conn_flush(c);
+}
+
+/* Queue j, or when the server stops, release it unanswered. */
+static void schedule(struct server *s, struct job *j)
+{
+    while (j != NULL && !queue_push(s, j)) {
+        struct conn *c = j->conn;
+        finish_job(j);
+        j = conn_next(c);
+        atomic_fetch_add(&c->refs, 1); /* conn_flush may drop the last job's reference */
+        conn_flush(c);
+        conn_put(c);
+    }
 }
 
 static void *worker_main(void *arg)
 {
     struct server *s = arg;
     struct job *j;
-    while ((j = queue_pop(s)) != NULL)
+    while ((j = queue_pop(s)) != NULL) {
+        struct conn *c = j->conn;
         run_job(s->e, j, NW_OK);
+        finish_job(j);
+        struct job *next = conn_next(c);
+        atomic_fetch_add(&c->refs, 1);
+        conn_flush(c);
+        schedule(s, next);
+        conn_put(c);
+    }
     return NULL;
 }
 
@@ -248,12 +311,10 @@ static void *reader_main(void *arg)
         struct job *j = NULL;
         nw_err err = read_frame(c, &j);
         if (err == NW_ERR_WIRE_LENGTH) {
-            conn_push(c, j);
+            (void)conn_push(c, j, false);
             nw_enc_answer_bad(e, &j->answer, NULL, NW_ERR_BAD_REQUEST,
                               "frame length must be 1 to 1048576 bytes");
-            (void)pthread_mutex_lock(&c->lock);
-            j->done = true;
-            (void)pthread_mutex_unlock(&c->lock);
+            finish_job(j);
             conn_flush(c);
             break;
         }
@@ -262,9 +323,14 @@ static void *reader_main(void *arg)
                 nw_log(NW_LOG_INFO, "conn_end", "reason", nw_err_code(err), NULL);
             break;
         }
-        conn_push(c, j);
-        if (!queue_push(c->srv, j))
+        if (atomic_load(&c->srv->admitted) > e->opts.queue) {
+            (void)conn_push(c, j, false);
             run_job(e, j, NW_ERR_OVERLOADED);
+            finish_job(j);
+            conn_flush(c);
+        } else if (conn_push(c, j, true)) {
+            schedule(c->srv, j);
+        }
     }
     conn_put(c);
     return NULL;
@@ -343,14 +409,13 @@ static void stop_all(struct server *s, pthread_t *workers, int nworkers)
     (void)pthread_mutex_unlock(&s->clock);
     for (int i = 0; i < nworkers; i++)
         (void)pthread_join(workers[i], NULL);
-    /* Jobs still queued when the workers left: answer nothing, release them. */
+    /* Jobs still queued when the workers left: answer nothing, release them (and whatever
+     * waits behind them on their connections). */
     struct job *j;
     while ((j = s->qhead) != NULL) {
         s->qhead = j->next_q;
-        (void)pthread_mutex_lock(&j->conn->lock);
-        j->done = true;
-        (void)pthread_mutex_unlock(&j->conn->lock);
-        conn_flush(j->conn);
+        s->qtail = s->qhead != NULL ? s->qtail : NULL;
+        schedule(s, j);
     }
     int64_t until = nw_deadline_ms(5000);
     (void)pthread_mutex_lock(&s->clock);
