@@ -14,12 +14,12 @@ static const struct nw_cli_cmd *const tables[] = {nw_cli_cmds_tx, nw_cli_cmds_ms
 
 static void print_help(void)
 {
-    fputs("usage: nw COMMAND [OPTIONS]\n\ncommands:\n", stdout);
+    (void)fputs("usage: nw COMMAND [OPTIONS]\n\ncommands:\n", stdout);
     for (size_t t = 0; t < NW_ARRAY_LEN(tables); t++) {
         for (const struct nw_cli_cmd *c = tables[t]; c->name != NULL; c++)
-            fprintf(stdout, "  %-24s %s\n", c->name, c->summary);
+            (void)fprintf(stdout, "  %-24s %s\n", c->name, c->summary);
     }
-    fputs("\n`nw COMMAND --help` describes a command.\n", stdout);
+    (void)fputs("\n`nw COMMAND --help` describes a command.\n", stdout);
 }
 
 /* Match a one- or two-word command name against argv; returns words consumed or 0. */
@@ -58,6 +58,6 @@ int main(int argc, char **argv)
                 return c->run(argc - used, argv + used);
         }
     }
-    fprintf(stderr, "nw: unknown command '%s' (see nw --help)\n", argv[1]);
+    (void)fprintf(stderr, "nw: unknown command '%s' (see nw --help)\n", argv[1]);
     return NW_CLI_EXIT_USAGE;
 }

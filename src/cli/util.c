@@ -15,9 +15,10 @@ int nw_cli_fail(const char *code, const char *msg)
     json_t *o = json_pack("{s:{s:s,s:s}}", "error", "code", code, "message", msg);
     char *text = o ? json_dumps(o, JSON_COMPACT) : NULL;
     if (text != NULL)
-        fprintf(stderr, "%s\n", text);
+        (void)fprintf(stderr, "%s\n", text);
     else
-        fprintf(stderr, "{\"error\":{\"code\":\"internal\",\"message\":\"out of memory\"}}\n");
+        (void)fprintf(stderr,
+                      "{\"error\":{\"code\":\"internal\",\"message\":\"out of memory\"}}\n");
     if (text != NULL) {
         /* json_dumps allocates with jansson's (possibly hooked, wiping) allocator. */
         json_malloc_t m;
@@ -41,7 +42,7 @@ int nw_cli_fail_err(nw_err err, const char *detail)
 
 int nw_cli_usage(const char *usage)
 {
-    fprintf(stderr, "usage: %s\n", usage);
+    (void)fprintf(stderr, "usage: %s\n", usage);
     return NW_CLI_EXIT_USAGE;
 }
 
