@@ -14,7 +14,7 @@
 #include <nw/attest.h>
 #include <nw/base64.h>
 #include <nw/hex.h>
-#include <nw/nsm_sim.h>
+#include <nw/measure.h>
 
 #include "cli.h"
 
