@@ -24,8 +24,6 @@ bool nw_aws_parse_iso8601(int64_t *out, const char *s);
 /* Copy printable ASCII only (other bytes become '?'), truncating; out is NUL-terminated. */
 void nw_aws_copy_printable(char *out, size_t out_len, struct nw_cur in);
 
-
-
 /* JSON helpers (json.c). Setters return NW_ERR_INVALID_ARG for text that is not UTF-8;
  * getters NW_ERR_AWS_RESPONSE for a member of the wrong type or too long. An absent or null
  * member is not an error for the getters (dst "" / *present false). */
