@@ -215,7 +215,9 @@ def audit_modes(stack):
         ids = [r[0] for r in rows][n0:]
         if mode == "required":
             check("%s-up" % mode in ids and "%s-back" % mode in ids, "rows: %s" % ids)
-            check(not any(i.startswith("required-down") for i in ids) or True, "")
+            ok_down = stack.psql("select request_id from nw_audit where outcome = 'ok' and "
+                                 "request_id like 'required-down-%'")
+            check(not ok_down, "required: a signature recorded during the outage: %s" % ok_down)
         elif mode == "best_effort":
             want = ["best_effort-up"] + ["best_effort-down-%d" % i for i in range(3)]
             got = [i for i in ids if i in want]
