@@ -54,7 +54,8 @@ static int call(const char *addr_text, int timeout_ms)
     int64_t deadline = nw_deadline_ms(timeout_ms);
     if ((err = nw_wire_connect(&addr, timeout_ms, &fd)) != NW_OK ||
         (err = nw_wire_write(fd, nw_buf_cur(&req), deadline)) != NW_OK ||
-        (err = nw_wire_read(fd, &ans, 0, deadline)) != NW_OK || (err = nw_buf_cstr(&ans)) != NW_OK) {
+        (err = nw_wire_read(fd, &ans, 0, deadline)) != NW_OK ||
+        (err = nw_buf_cstr(&ans)) != NW_OK) {
         rc = nw_cli_fail_err(err, "calling the enclave");
         goto out;
     }

@@ -24,15 +24,25 @@
 
 #include "enclave_int.h"
 
-static const char *const cfg_fields[] = {
-    "region",        "kms_mode",      "kms_addr",           "kms_host",    "kms_ca_bundle",
-    "kms_key_id",    "kms_timeout_ms", "nsm",               "recipient_rotate_s",
-    "cache_ttl_s",   "cache_max_keys", "audit",             "audit_buffer_rows",
-    "database",      NULL};
+static const char *const cfg_fields[] = {"region",
+                                         "kms_mode",
+                                         "kms_addr",
+                                         "kms_host",
+                                         "kms_ca_bundle",
+                                         "kms_key_id",
+                                         "kms_timeout_ms",
+                                         "nsm",
+                                         "recipient_rotate_s",
+                                         "cache_ttl_s",
+                                         "cache_max_keys",
+                                         "audit",
+                                         "audit_buffer_rows",
+                                         "database",
+                                         NULL};
 
-static const char *const db_fields[] = {"host",     "hostaddr", "port",        "dbname",
-                                        "user",     "password", "sslmode",     "sslrootcert",
-                                        "connect_timeout_ms", NULL};
+static const char *const db_fields[] = {
+    "host",        "hostaddr",           "port", "dbname", "user", "password", "sslmode",
+    "sslrootcert", "connect_timeout_ms", NULL};
 
 struct nw_enc_cfg *nw_enc_cfg_get(struct nw_enclave *e)
 {
@@ -62,8 +72,8 @@ void nw_enc_cfg_shutdown(struct nw_enclave *e)
     nw_enc_cfg_put(c);
 }
 
-static nw_err parse_vault(const json_t *o, struct nw_diag *d, struct nw_vault_config *vc,
-                          struct nw_enc_cfg *cfg)
+static nw_err
+parse_vault(const json_t *o, struct nw_diag *d, struct nw_vault_config *vc, struct nw_enc_cfg *cfg)
 {
     const char *s = NULL;
     int64_t x = 0;
@@ -132,8 +142,8 @@ static nw_err parse_db(const json_t *db, struct nw_diag *d, struct nw_store_conf
     return NW_OK;
 }
 
-static nw_err parse_audit(const json_t *o, struct nw_diag *d, struct nw_store_config *sc,
-                          bool have_db)
+static nw_err
+parse_audit(const json_t *o, struct nw_diag *d, struct nw_store_config *sc, bool have_db)
 {
     const char *s = NULL;
     int64_t x = 0;

@@ -60,11 +60,8 @@ static void count_outcome(struct nw_enclave *e, nw_err err)
         atomic_fetch_add(&e->stats.deadline_exceeded, 1);
 }
 
-void nw_enc_answer_bad(struct nw_enclave *e,
-                       struct nw_buf *out,
-                       const json_t *id,
-                       nw_err code,
-                       const char *msg)
+void nw_enc_answer_bad(
+    struct nw_enclave *e, struct nw_buf *out, const json_t *id, nw_err code, const char *msg)
 {
     char idtext[NW_ENC_ID_MAX + 3] = "";
     if (id != NULL && json_is_string(id))
@@ -106,7 +103,8 @@ void nw_enc_dispatch(struct nw_enclave *e, struct nw_enc_req *r, struct nw_buf *
                                : nw_enc_answer_err(out, r->id, err, diag.msg);
     if (werr != NW_OK) {
         out->len = 0;
-        if (nw_enc_answer_err(out, r->id, werr == NW_ERR_TOO_LARGE ? NW_ERR_TOO_LARGE : NW_ERR_INTERNAL,
+        if (nw_enc_answer_err(out, r->id,
+                              werr == NW_ERR_TOO_LARGE ? NW_ERR_TOO_LARGE : NW_ERR_INTERNAL,
                               "answer could not be encoded") != NW_OK)
             out->len = 0;
     }

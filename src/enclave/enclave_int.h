@@ -22,15 +22,15 @@
 #include <nw/store.h>
 #include <nw/vault.h>
 
-#define NW_ENC_VERSION         "0.1.0"
-#define NW_ENC_ID_MAX          64  /* longest request id (string form) */
-#define NW_ENC_OP_MAX          31  /* longest op name */
-#define NW_ENC_DEFAULT_LISTEN  "vsock:any:5000"
-#define NW_ENC_DEFAULT_KMS     "vsock:3:8000"
-#define NW_ENC_MAX_CONNS       256
-#define NW_ENC_FRAME_TIMEOUT   30000 /* ms for the rest of a frame once its header arrived */
-#define NW_ENC_WRITE_TIMEOUT   30000 /* ms to write one answer */
-#define NW_ENC_LIST_MAX        10000 /* most keys list_keys / attest handle */
+#define NW_ENC_VERSION        "0.1.0"
+#define NW_ENC_ID_MAX         64 /* longest request id (string form) */
+#define NW_ENC_OP_MAX         31 /* longest op name */
+#define NW_ENC_DEFAULT_LISTEN "vsock:any:5000"
+#define NW_ENC_DEFAULT_KMS    "vsock:3:8000"
+#define NW_ENC_MAX_CONNS      256
+#define NW_ENC_FRAME_TIMEOUT  30000 /* ms for the rest of a frame once its header arrived */
+#define NW_ENC_WRITE_TIMEOUT  30000 /* ms to write one answer */
+#define NW_ENC_LIST_MAX       10000 /* most keys list_keys / attest handle */
 
 /* Options from the command line. */
 struct nw_enc_opts {
@@ -74,9 +74,9 @@ struct nw_enclave {
     struct nw_enc_opts opts;
     struct nw_secp *secp; /* randomised; shared read-only by the workers */
     pthread_mutex_t cfg_lock;
-    struct nw_enc_cfg *cfg;             /* NULL until configured */
-    pthread_mutex_t configure_lock;     /* one configure at a time */
-    char instance[40];                  /* random name in audit rows */
+    struct nw_enc_cfg *cfg;         /* NULL until configured */
+    pthread_mutex_t configure_lock; /* one configure at a time */
+    char instance[40];              /* random name in audit rows */
     int64_t started_ms;
     struct nw_enc_stats stats;
     atomic_int queue_depth;
@@ -87,7 +87,7 @@ struct nw_enclave {
  * allocator). */
 struct nw_enc_req {
     json_t *root;
-    json_t *id;                   /* borrowed from root; NULL: unknown (answered as null) */
+    json_t *id;                      /* borrowed from root; NULL: unknown (answered as null) */
     char id_text[NW_ENC_ID_MAX + 3]; /* id for logs and audit rows ("" when unknown) */
     char op[NW_ENC_OP_MAX + 1];
     int64_t deadline_ms; /* absolute, monotonic */
@@ -134,11 +134,9 @@ nw_err nw_enc_get_int(const json_t *obj,
                       int64_t max,
                       int64_t *out,
                       bool *present) NW_MUST_USE;
-nw_err nw_enc_get_bool(const json_t *obj,
-                       struct nw_diag *diag,
-                       const char *name,
-                       bool *out,
-                       bool *present) NW_MUST_USE;
+nw_err
+nw_enc_get_bool(const json_t *obj, struct nw_diag *diag, const char *name, bool *out, bool *present)
+    NW_MUST_USE;
 
 /* base64 (padded, standard alphabet, strict): core's nw_base64 with the request conventions. */
 nw_err nw_enc_b64_encode(struct nw_buf *out, struct nw_cur in) NW_MUST_USE;
@@ -150,11 +148,8 @@ nw_err nw_enc_b64_decode(struct nw_buf *out, struct nw_cur in) NW_MUST_USE;
 void nw_enc_dispatch(struct nw_enclave *e, struct nw_enc_req *r, struct nw_buf *out);
 
 /* Answer a frame that could not be decoded (bad_request) and log it. */
-void nw_enc_answer_bad(struct nw_enclave *e,
-                       struct nw_buf *out,
-                       const json_t *id,
-                       nw_err code,
-                       const char *msg);
+void nw_enc_answer_bad(
+    struct nw_enclave *e, struct nw_buf *out, const json_t *id, nw_err code, const char *msg);
 
 /* ---- configure.c ---- */
 
@@ -217,7 +212,6 @@ nw_err nw_enc_key_from_row(struct nw_enc_op_ctx *c,
 /* Read the optional `credential` object into creds (wiped on failure). *have says if present. */
 nw_err nw_enc_creds_parse(struct nw_enc_op_ctx *c, struct nw_aws_creds *creds, bool *have)
     NW_MUST_USE;
-
 
 /* ---- audit.c ---- */
 

@@ -99,9 +99,8 @@ static nw_err from_ciphertext(struct nw_enc_op_ctx *c, struct nw_enc_key *k, con
         err = nw_diag_set(c->diag, NW_ERR_BAD_REQUEST, "field 'encrypted_key' is not base64");
         goto out;
     }
-    NW_CHECK(nw_vault_decrypt_key(c->cfg->vault, &k->key, k->addr20, &k->cache_hit,
-                                  nw_buf_cur(&ct), NULL, NULL, have ? creds : NULL,
-                                  c->req->deadline_ms, c->diag));
+    NW_CHECK(nw_vault_decrypt_key(c->cfg->vault, &k->key, k->addr20, &k->cache_hit, nw_buf_cur(&ct),
+                                  NULL, NULL, have ? creds : NULL, c->req->deadline_ms, c->diag));
 out:
     nw_buf_clear(&ct);
     if (creds != NULL)
@@ -110,8 +109,8 @@ out:
     return err;
 }
 
-nw_err nw_enc_key_from_row(struct nw_enc_op_ctx *c, struct nw_enc_key *k,
-                           const struct nw_key_row *row)
+nw_err
+nw_enc_key_from_row(struct nw_enc_op_ctx *c, struct nw_enc_key *k, const struct nw_key_row *row)
 {
     struct nw_aws_creds *creds = NULL;
     uint8_t expect[20];
@@ -134,7 +133,8 @@ nw_err nw_enc_key_from_row(struct nw_enc_op_ctx *c, struct nw_enc_key *k,
     }
     NW_CHECK(nw_vault_decrypt_key(c->cfg->vault, &k->key, k->addr20, &k->cache_hit,
                                   nw_cur_of(row->ciphertext, row->ciphertext_len),
-                                  row->kms_key_arn[0] != '\0' ? row->id : NULL, expect, have ? creds : NULL, c->req->deadline_ms, c->diag));
+                                  row->kms_key_arn[0] != '\0' ? row->id : NULL, expect,
+                                  have ? creds : NULL, c->req->deadline_ms, c->diag));
 out:
     if (creds != NULL)
         nw_aws_creds_clear(creds);
@@ -142,8 +142,8 @@ out:
     return err;
 }
 
-static nw_err lookup(struct nw_enc_op_ctx *c, struct nw_key_row *row, const char *key_id,
-                     const char *address)
+static nw_err
+lookup(struct nw_enc_op_ctx *c, struct nw_key_row *row, const char *key_id, const char *address)
 {
     if (c->cfg->store == NULL)
         return nw_diag_set(c->diag, NW_ERR_NO_DATABASE, "stored keys need a configured database");

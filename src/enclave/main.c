@@ -24,10 +24,12 @@ static const struct nw_opt options[] = {
     {"bring-up-loopback", 0, NULL, O_LOOPBACK, "set interface lo up (ioctl) before anything else"},
     {"workers", 'w', "N", O_WORKERS, "worker threads (default 4)"},
     {"queue", 'q', "N", O_QUEUE, "queued requests before answering overloaded (default 256)"},
-    {"deadline-ms", 0, "MS", O_DEADLINE, "per-request deadline, also the most a request may ask\n"
-                                         "(default 30000)"},
-    {"db-demo", 0, NULL, O_DEMO, "on the first configure with a database, run the seed's\n"
-                                 "key_storage demo and print its rows on stdout"},
+    {"deadline-ms", 0, "MS", O_DEADLINE,
+     "per-request deadline, also the most a request may ask\n"
+     "(default 30000)"},
+    {"db-demo", 0, NULL, O_DEMO,
+     "on the first configure with a database, run the seed's\n"
+     "key_storage demo and print its rows on stdout"},
     {"log-format", 0, "json|text", O_LOGFMT, "log line format on stderr (default json)"},
     {"log-level", 0, "LEVEL", O_LOGLEVEL, "debug, info (default), warn, error"},
     {NULL, 0, NULL, 0, NULL},
@@ -37,8 +39,9 @@ static const struct nw_opt_cmd command = {
     "nw-enclave", "[--listen ADDR] [--bring-up-loopback] [options]",
     "Serve the host/enclave frame protocol: health and configure, then signing and key ops.\n"
     "ADDR is vsock:CID:PORT (CID may be any), tcp:HOST:PORT or unix:/PATH.",
-    options, "Signals: TERM/INT stop (cached keys are wiped). Exit 0 on a clean stop, 1 on a\n"
-             "start-up failure, 2 on a usage error."};
+    options,
+    "Signals: TERM/INT stop (cached keys are wiped). Exit 0 on a clean stop, 1 on a\n"
+    "start-up failure, 2 on a usage error."};
 
 static int parse_int(const char *v, int min, int max, int *out)
 {
@@ -74,18 +77,33 @@ static int parse_opts(struct nw_enc_opts *o, int argc, char **argv)
     while ((id = nw_opt_next(&p, &v)) > 0) {
         int bad = 0;
         switch (id) {
-            case O_LISTEN: o->listen = v; break;
-            case O_LOOPBACK: o->bring_up_loopback = true; break;
-            case O_WORKERS: bad = parse_int(v, 1, 256, &o->workers); break;
-            case O_QUEUE: bad = parse_int(v, 1, 100000, &o->queue); break;
-            case O_DEADLINE: bad = parse_int(v, 1, 600000, &o->deadline_ms); break;
-            case O_DEMO: o->db_demo = true; break;
+            case O_LISTEN:
+                o->listen = v;
+                break;
+            case O_LOOPBACK:
+                o->bring_up_loopback = true;
+                break;
+            case O_WORKERS:
+                bad = parse_int(v, 1, 256, &o->workers);
+                break;
+            case O_QUEUE:
+                bad = parse_int(v, 1, 100000, &o->queue);
+                break;
+            case O_DEADLINE:
+                bad = parse_int(v, 1, 600000, &o->deadline_ms);
+                break;
+            case O_DEMO:
+                o->db_demo = true;
+                break;
             case O_LOGFMT:
                 bad = strcmp(v, "json") == 0 ? 0 : strcmp(v, "text") == 0 ? 0 : -1;
                 o->log_json = strcmp(v, "json") == 0;
                 break;
-            case O_LOGLEVEL: o->log_level = v; break;
-            default: break;
+            case O_LOGLEVEL:
+                o->log_level = v;
+                break;
+            default:
+                break;
         }
         if (bad != 0)
             return nw_opt_usage_error(&command, "bad value for --%s", opt_name(id));

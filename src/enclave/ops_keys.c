@@ -56,13 +56,14 @@ static json_t *row_json(const struct nw_key_row *row)
     bool ok = json_object_set_new(o, "key_id", json_string(row->id)) == 0;
     if (ok && nw_ethaddr_parse(a, nw_cur_str(row->address)) == NW_OK)
         ok = nw_enc_json_set(o, "address", nw_enc_json_addr(a));
-    ok = ok && nw_enc_json_set(o, "label", json_string(row->label)) &&
-         nw_enc_json_set(o, "kms_key_id", json_string(row->kms_key_arn)) &&
-         nw_enc_json_set(o, "source", json_string(row->kms_key_arn[0] ? "generated" : "imported")) &&
-         nw_enc_json_set(o, "created_ms", json_integer(row->created_ms)) &&
-         nw_enc_json_set(o, "enabled", json_boolean(row->disabled_ms == 0)) &&
-         nw_enc_json_set(o, "disabled_ms",
-                         row->disabled_ms ? json_integer(row->disabled_ms) : json_null());
+    ok =
+        ok && nw_enc_json_set(o, "label", json_string(row->label)) &&
+        nw_enc_json_set(o, "kms_key_id", json_string(row->kms_key_arn)) &&
+        nw_enc_json_set(o, "source", json_string(row->kms_key_arn[0] ? "generated" : "imported")) &&
+        nw_enc_json_set(o, "created_ms", json_integer(row->created_ms)) &&
+        nw_enc_json_set(o, "enabled", json_boolean(row->disabled_ms == 0)) &&
+        nw_enc_json_set(o, "disabled_ms",
+                        row->disabled_ms ? json_integer(row->disabled_ms) : json_null());
     if (!ok) {
         json_decref(o);
         return NULL;
@@ -199,8 +200,8 @@ nw_err nw_enc_op_import_key(struct nw_enc_op_ctx *c, json_t **result)
             err = nw_diag_set(c->diag, NW_ERR_CREDENTIALS_REQUIRED,
                               "direct KMS mode needs field 'credential'");
         if (err == NW_OK)
-            err = nw_vault_decrypt_key(c->cfg->vault, &k.key, k.addr20, NULL, nw_buf_cur(&ct),
-                                       NULL, expect != NULL ? want : NULL, have ? creds : NULL,
+            err = nw_vault_decrypt_key(c->cfg->vault, &k.key, k.addr20, NULL, nw_buf_cur(&ct), NULL,
+                                       expect != NULL ? want : NULL, have ? creds : NULL,
                                        c->req->deadline_ms, c->diag);
         nw_aws_creds_clear(creds);
         nw_free(creds);

@@ -18,9 +18,9 @@
 
 #include "enclave_int.h"
 
-#define ATTEST_PREFIX    "nw-attest-v1\n"
-#define NONCE_MAX_BYTES  512
-#define DOC_MAX          (64 * 1024)
+#define ATTEST_PREFIX   "nw-attest-v1\n"
+#define NONCE_MAX_BYTES 512
+#define DOC_MAX         (64 * 1024)
 
 static json_t *vault_stats_json(struct nw_vault *v)
 {
@@ -53,11 +53,10 @@ nw_err nw_enc_op_health(struct nw_enc_op_ctx *c, json_t **result)
         "{s:s,s:s,s:s,s:b,s:I,s:{s:I,s:I,s:I,s:I,s:I,s:I,s:I,s:I,s:i,s:i,s:i}}", "status", "ok",
         "version", NW_ENC_VERSION, "instance", e->instance, "configured", c->cfg != NULL,
         "uptime_ms", (json_int_t)(nw_now_ms() - e->started_ms), "server", "requests",
-        LOAD(requests), "errors", LOAD(errors), "overloaded", LOAD(overloaded),
-        "deadline_exceeded", LOAD(deadline_exceeded), "bad_frames", LOAD(bad_frames),
-        "connections", LOAD(connections), "configures", LOAD(configures), "audit_failures",
-        LOAD(audit_failures), "queue_depth", atomic_load(&e->queue_depth), "workers",
-        e->opts.workers, "queue", e->opts.queue);
+        LOAD(requests), "errors", LOAD(errors), "overloaded", LOAD(overloaded), "deadline_exceeded",
+        LOAD(deadline_exceeded), "bad_frames", LOAD(bad_frames), "connections", LOAD(connections),
+        "configures", LOAD(configures), "audit_failures", LOAD(audit_failures), "queue_depth",
+        atomic_load(&e->queue_depth), "workers", e->opts.workers, "queue", e->opts.queue);
     if (r == NULL)
         return NW_ERR_NOMEM;
     json_object_set_new(json_object_get(r, "server"), "audit_rows", json_integer(LOAD(audit_rows)));
@@ -79,8 +78,10 @@ static int cmp_addr(const void *a, const void *b)
 }
 
 /* Sorted enabled addresses (lower-case text, NW_ETHADDR_TEXT_LEN each) and the user_data hash. */
-static nw_err committed_addresses(struct nw_enc_op_ctx *c, char (**addrs)[NW_ETHADDR_TEXT_LEN],
-                                  size_t *n, uint8_t user_data[32])
+static nw_err committed_addresses(struct nw_enc_op_ctx *c,
+                                  char (**addrs)[NW_ETHADDR_TEXT_LEN],
+                                  size_t *n,
+                                  uint8_t user_data[32])
 {
     struct nw_key_row *rows = NULL;
     *addrs = NULL;
@@ -113,8 +114,11 @@ static nw_err committed_addresses(struct nw_enc_op_ctx *c, char (**addrs)[NW_ETH
     return NW_OK;
 }
 
-static nw_err attest_result(json_t **result, const struct nw_buf *doc, const uint8_t ud[32],
-                            char (*addrs)[NW_ETHADDR_TEXT_LEN], size_t n)
+static nw_err attest_result(json_t **result,
+                            const struct nw_buf *doc,
+                            const uint8_t ud[32],
+                            char (*addrs)[NW_ETHADDR_TEXT_LEN],
+                            size_t n)
 {
     struct nw_buf b64;
     nw_buf_init(&b64, 2 * DOC_MAX, false);
@@ -155,8 +159,8 @@ nw_err nw_enc_op_attest(struct nw_enc_op_ctx *c, json_t **result)
     nw_buf_init(&nonce, NONCE_MAX_BYTES, false);
     nw_buf_init(&doc, DOC_MAX, false);
     NW_CHECK(nw_enc_check_fields(c->req->root, c->diag, fields));
-    NW_CHECK(nw_enc_get_str(c->req->root, c->diag, "nonce", 2 + 2 * NONCE_MAX_BYTES, &nonce_hex,
-                            true));
+    NW_CHECK(
+        nw_enc_get_str(c->req->root, c->diag, "nonce", 2 + 2 * NONCE_MAX_BYTES, &nonce_hex, true));
     if (nw_hex_decode_buf(&nonce, nw_cur_str(nonce_hex), true) != NW_OK || nonce.len == 0) {
         err = nw_diag_set(c->diag, NW_ERR_BAD_REQUEST,
                           "field 'nonce' must be 0x-hex of 1 to %d bytes", NONCE_MAX_BYTES);

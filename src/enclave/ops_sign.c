@@ -29,8 +29,8 @@
 #define KEY_FIELDS "encrypted_key", "credential", "key_id", "address"
 
 /* JSON text of a sub-object (a payload is not secret, but its buffer is wiped anyway). */
-static nw_err member_text(struct nw_enc_op_ctx *c, const char *name, bool allow_string,
-                          char **text, size_t *len)
+static nw_err
+member_text(struct nw_enc_op_ctx *c, const char *name, bool allow_string, char **text, size_t *len)
 {
     const json_t *v = json_object_get(c->req->root, name);
     *text = NULL;
@@ -102,8 +102,7 @@ static void audit_hash(struct nw_audit_row *row, const uint8_t hash32[32])
 }
 
 /* End of every signing op: audit (the row decides whether a success may leave), tidy up. */
-static nw_err finish(struct nw_enc_op_ctx *c, struct nw_audit_row *row, nw_err err,
-                     json_t **result)
+static nw_err finish(struct nw_enc_op_ctx *c, struct nw_audit_row *row, nw_err err, json_t **result)
 {
     nw_err aerr = nw_enc_audit_finish(c, row, err);
     if (err == NW_OK && aerr != NW_OK)
@@ -119,7 +118,8 @@ static nw_err tx_result(json_t **result, const struct nw_tx_signed *st, const ui
 {
     *result = json_object();
     if (*result == NULL ||
-        !nw_enc_json_set(*result, "transaction_signed", nw_enc_json_hex(st->raw.ptr, st->raw.len)) ||
+        !nw_enc_json_set(*result, "transaction_signed",
+                         nw_enc_json_hex(st->raw.ptr, st->raw.len)) ||
         !nw_enc_json_set(*result, "transaction_hash", nw_enc_json_hex(st->hash32, 32)) ||
         !nw_enc_json_set(*result, "address", nw_enc_json_addr(addr20)))
         return NW_ERR_NOMEM;
@@ -166,7 +166,9 @@ out:
     return err;
 }
 
-static nw_err sig_result(json_t **result, const uint8_t sig65[65], const uint8_t hash32[32],
+static nw_err sig_result(json_t **result,
+                         const uint8_t sig65[65],
+                         const uint8_t hash32[32],
                          const uint8_t addr20[20])
 {
     *result = json_object();
@@ -267,8 +269,11 @@ static json_t *quantity_json(const struct nw_u256 *v)
     return json_string(q);
 }
 
-static nw_err auth_result(json_t **result, const struct nw_auth *auth, const struct nw_sig *sig,
-                          const uint8_t hash32[32], const uint8_t signer20[20])
+static nw_err auth_result(json_t **result,
+                          const struct nw_auth *auth,
+                          const struct nw_sig *sig,
+                          const uint8_t hash32[32],
+                          const uint8_t signer20[20])
 {
     struct nw_u256 nonce = nw_u256_from_u64(auth->nonce), y = nw_u256_from_u64(sig->b[64]), r, s;
     if (nw_u256_from_be(&r, nw_cur_of(sig->b, 32)) != NW_OK ||

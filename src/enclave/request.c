@@ -49,8 +49,7 @@ static nw_err parse_id(struct nw_enc_req *r, struct nw_diag *diag)
                            NW_ENC_ID_MAX);
     for (size_t i = 0; i < n; i++)
         if ((unsigned char)s[i] < 0x20 || (unsigned char)s[i] > 0x7e)
-            return nw_diag_set(diag, NW_ERR_BAD_REQUEST,
-                               "field 'id' must be printable ASCII");
+            return nw_diag_set(diag, NW_ERR_BAD_REQUEST, "field 'id' must be printable ASCII");
     memcpy(r->id_text, s, n);
     r->id_text[n] = '\0';
     r->id = id;
@@ -242,11 +241,8 @@ nw_err nw_enc_get_int(const json_t *obj,
     return NW_OK;
 }
 
-nw_err nw_enc_get_bool(const json_t *obj,
-                       struct nw_diag *diag,
-                       const char *name,
-                       bool *out,
-                       bool *present)
+nw_err
+nw_enc_get_bool(const json_t *obj, struct nw_diag *diag, const char *name, bool *out, bool *present)
 {
     json_t *v = json_object_get(obj, name);
     if (present != NULL)

@@ -57,8 +57,8 @@ struct conn {
     atomic_int refs;
     pthread_mutex_t lock;
     struct job *head, *tail;
-    bool dead; /* a write failed: further answers are dropped */
-    bool busy; /* one of its jobs is queued or running */
+    bool dead;                /* a write failed: further answers are dropped */
+    bool busy;                /* one of its jobs is queued or running */
     struct conn *next, *prev; /* live list (shutdown) */
 };
 
@@ -225,8 +225,8 @@ static void run_job(struct nw_enclave *e, struct job *j, nw_err refusal)
 {
     struct nw_enc_req r;
     struct nw_diag diag = {0};
-    nw_err err = nw_enc_req_parse(&r, &diag, nw_buf_cur(&j->payload), j->received_ms,
-                                  e->opts.deadline_ms);
+    nw_err err =
+        nw_enc_req_parse(&r, &diag, nw_buf_cur(&j->payload), j->received_ms, e->opts.deadline_ms);
     nw_buf_clear(&j->payload);
     if (err != NW_OK)
         nw_enc_answer_bad(e, &j->answer, r.id, err, diag.msg);
