@@ -14,6 +14,7 @@
 #include <stdio.h>
 #include <string.h>
 
+#include <nw/base64.h>
 #include <nw/kms.h>
 #include <nw/mem.h>
 
@@ -85,7 +86,7 @@ static nw_err check_blob(struct refusal *r, const json_t *v, const char *name, s
     if (n > (max + 2) / 3 * 4)
         return refuse(r, NW_ERR_KMS_RELAY_TOO_LARGE, "member too large", name);
     nw_buf_init(&raw, max + 3, false);
-    err = nw_aws_b64_decode(&raw, nw_cur_of(json_string_value(v), n));
+    err = nw_base64_decode(&raw, nw_cur_of(json_string_value(v), n), false);
     if (err == NW_ERR_NOMEM)
         goto out;
     if (err != NW_OK || raw.len == 0 || raw.len > max)

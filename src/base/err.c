@@ -99,6 +99,7 @@ enum nw_err_class nw_err_class(nw_err err)
         case NW_ERR_TIMEOUT:
         case NW_ERR_IO:
         case NW_ERR_NOT_CONFIGURED:
+        case NW_ERR_NO_DATABASE:
         case NW_ERR_OVERLOADED:
         case NW_ERR_DEADLINE_EXCEEDED:
         case NW_ERR_KMS_UNAVAILABLE:
