@@ -117,6 +117,8 @@ enum nw_err_class nw_err_class(nw_err err)
         case NW_ERR_INTERNAL:
         case NW_ERR_CRYPTO:
         case NW_ERR_CONFIG:
+        case NW_ERR_STORE_MIGRATE:
+        case NW_ERR_STORE_QUERY:
         case NW_ERR_AWS_RESPONSE:
         case NW_ERR_AWS_SIGNATURE:
         case NW_ERR_AWS_CLOCK_SKEW:
