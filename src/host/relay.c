@@ -37,55 +37,22 @@ struct nw_host_relay {
     volatile bool stopping;
 };
 
-#ifndef NW_HAVE_KMS_RELAY_HANDLE
-/* Interim, until libnwaws carries the relay's host half: every call is refused as unavailable. */
-static nw_err nw_kms_relay_handle(struct nw_aws_client *kms,
-                                  struct nw_buf *out,
-                                  struct nw_cur frame,
-                                  struct nw_diag *diag)
-{
-    (void)kms;
-    (void)frame;
-    (void)diag;
-    return nw_buf_append_str(out, "{\"id\":null,\"ok\":false,\"error\":{\"code\":"
-                                  "\"kms_unavailable\",\"message\":\"relay not built\"}}");
-}
-#endif
-
 struct conn_arg {
     struct nw_host_relay *r;
     int slot;
 };
 
-/* The target's short name for metrics ("Decrypt"), from the request frame. */
-static void target_of(struct nw_cur frame, char *out, size_t out_len)
+/* "ok", the relay's refusal code, or KMS's error name. */
+static void outcome_of(const struct nw_kms_relay_info *info, char *out, size_t out_len)
 {
-    json_error_t je;
-    json_t *v = json_loadb((const char *)frame.ptr, frame.len, 0, &je);
-    const char *t = json_string_value(json_object_get(v, "target"));
-    const char *dot = t != NULL ? strrchr(t, '.') : NULL;
-    (void)snprintf(out, out_len, "%.40s", dot != NULL ? dot + 1 : "invalid");
-    for (char *p = out; *p != '\0'; p++)
-        if (!((*p >= 'A' && *p <= 'Z') || (*p >= 'a' && *p <= 'z')))
-            *p = '_';
-    json_decref(v);
-}
-
-/* "ok", or the error code of the answer, or the KMS error type. */
-static void outcome_of(struct nw_cur answer, char *out, size_t out_len)
-{
-    json_error_t je;
-    json_t *v = json_loadb((const char *)answer.ptr, answer.len, 0, &je);
-    const char *code = json_string_value(json_object_get(json_object_get(v, "error"), "code"));
-    json_t *res = json_object_get(v, "result");
-    json_int_t status = json_integer_value(json_object_get(res, "status"));
-    if (code != NULL)
-        (void)snprintf(out, out_len, "%.40s", code);
-    else if (json_is_true(json_object_get(v, "ok")) && status == 200)
+    if (info->code != NW_OK)
+        (void)snprintf(out, out_len, "%s", nw_err_code(info->code));
+    else if (info->http_status == 200)
         (void)snprintf(out, out_len, "ok");
+    else if (info->error_type[0] != '\0')
+        (void)snprintf(out, out_len, "%.40s", info->error_type);
     else
-        (void)snprintf(out, out_len, "kms_%lld", (long long)status);
-    json_decref(v);
+        (void)snprintf(out, out_len, "http_%d", info->http_status);
 }
 
 static void serve(struct nw_host_relay *r, int fd)
@@ -108,17 +75,19 @@ static void serve(struct nw_host_relay *r, int fd)
                 nw_log(NW_LOG_WARN, "relay_read", "code", nw_err_code(err), NULL);
             break;
         }
-        char target[48], outcome[48];
-        target_of(nw_buf_cur(&in), target, sizeof(target));
-        memset(&d, 0, sizeof(d));
-        err = nw_kms_relay_handle(kms, &out, nw_buf_cur(&in), &d);
+        struct nw_kms_relay_info info;
+        char outcome[48], status[16];
+        err = nw_kms_relay_handle(kms, &out, &info, nw_buf_cur(&in));
         if (err != NW_OK || out.len == 0) {
             nw_log(NW_LOG_WARN, "relay_handle", "code", nw_err_code(err), NULL);
             break; /* no answer is possible: close, as section 3 says */
         }
-        outcome_of(nw_buf_cur(&out), outcome, sizeof(outcome));
-        nw_host_metrics_relay(r->ctx->metrics, target, outcome);
-        nw_log(NW_LOG_INFO, "relay", "target", target, "outcome", outcome, NULL);
+        const char *target = info.op != 0 ? nw_kms_op_name(info.op) : "invalid";
+        outcome_of(&info, outcome, sizeof(outcome));
+        (void)snprintf(status, sizeof(status), "%d", info.http_status);
+        nw_host_metrics_relay(r->ctx->metrics, target != NULL ? target : "invalid", outcome);
+        nw_log(info.code == NW_OK ? NW_LOG_INFO : NW_LOG_WARN, "kms_relay", "id", info.id, "target",
+               target != NULL ? target : "invalid", "status", status, "outcome", outcome, NULL);
         if (nw_wire_write(fd, nw_buf_cur(&out), nw_deadline_ms(30000)) != NW_OK)
             break;
     }
