@@ -116,7 +116,7 @@ nw_err nw_host_configure_request(struct nw_host_ctx *ctx, json_t **out, struct n
         goto out;
     if (c->db_secret_id != NULL || c->db_host != NULL) {
         NW_CHECK(db_settings(ctx, db, d));
-        if (json_object_set(o, "db", db) != 0)
+        if (json_object_set(o, "database", db) != 0)
             goto out;
     }
     *out = o;

@@ -4,12 +4,19 @@
  * writes its frame, reads the answer and gives it back, so the pool size bounds the requests in
  * flight towards the enclave.
  *
- * Connections are made lazily and made again after any transport failure; every new connection
- * first sends `configure` (region, KMS mode, database settings read from the RDS secret at that
- * moment), so an enclave that restarted is configured again by whichever request reaches it
- * first, without restarting nw-host. While the enclave cannot be reached, connect attempts back
- * off (50 ms doubling to 1 s) and requests in between fail at once with enclave_unavailable
- * instead of piling up on a dead address.
+ * Connections are made lazily and made again after any transport failure. Every new connection
+ * is checked before use: `health` tells whether the enclave process behind it is configured and
+ * which instance it is; if it is not the instance nw-host configured (the enclave restarted, or
+ * this is the first connection), `configure` is sent (region, KMS mode, database settings read
+ * from the RDS secret at that moment). So an enclave that restarted is configured again by
+ * whichever request reaches it first, without restarting nw-host, while the other connections
+ * to a running enclave do not re-send it: a configure builds a new vault in the enclave (a new
+ * Recipient RSA key, an empty key cache), which must not happen because a connection was
+ * re-made. Checks are serialized, so eight connections opened at once configure once. A refused
+ * configure (database down) is retried at most once a second; requests in between get the
+ * enclave's not_configured. While the enclave cannot be reached, connect attempts back off
+ * (50 ms doubling to 1 s) and requests in between fail at once with enclave_unavailable instead
+ * of piling up on a dead address.
  */
 #include <errno.h>
 #include <stdio.h>
@@ -26,9 +33,8 @@
 struct conn {
     int fd;
     bool busy;
-    bool configured;
+    bool checked; /* health said: configured by us (this enclave instance) */
     uint64_t uses;
-    int64_t configure_after_ms; /* earliest retry of a refused configure */
 };
 
 struct nw_host_pool {
@@ -36,6 +42,9 @@ struct nw_host_pool {
     struct nw_addr addr;
     pthread_mutex_t mu;
     pthread_cond_t cv;
+    pthread_mutex_t check_mu;   /* serializes health+configure checks */
+    char instance[64];          /* the enclave instance we configured (under check_mu) */
+    int64_t configure_after_ms; /* earliest retry of a refused configure (under check_mu) */
     unsigned n;
     struct conn *c;
     int64_t down_until_ms;
@@ -76,6 +85,7 @@ nw_err nw_host_pool_new(struct nw_host_pool **out, struct nw_host_ctx *ctx)
     (void)pthread_cond_init(&p->cv, &ca);
     (void)pthread_condattr_destroy(&ca);
     (void)pthread_mutex_init(&p->mu, NULL);
+    (void)pthread_mutex_init(&p->check_mu, NULL);
     p->st.size = p->n;
     *out = p;
     return NW_OK;
@@ -90,6 +100,7 @@ void nw_host_pool_free(struct nw_host_pool *p)
             (void)close(p->c[i].fd);
     (void)pthread_cond_destroy(&p->cv);
     (void)pthread_mutex_destroy(&p->mu);
+    (void)pthread_mutex_destroy(&p->check_mu);
     nw_free(p->c);
     nw_free(p);
 }
@@ -140,7 +151,7 @@ static void drop(struct nw_host_pool *p, struct conn *c)
         p->st.open--;
         (void)pthread_mutex_unlock(&p->mu);
     }
-    c->configured = false;
+    c->checked = false;
     c->uses = 0;
 }
 
@@ -218,58 +229,77 @@ static nw_err unwrap(json_t *answer, json_t **result, struct nw_diag *diag)
     return err;
 }
 
-/* Open c if needed, then (re)send configure when it has not been accepted yet. */
-static nw_err
-ensure_ready(struct nw_host_pool *p, struct conn *c, int64_t deadline_ms, struct nw_diag *diag)
+/* Open c when closed; returns NW_ERR_ENCLAVE_UNAVAILABLE while connecting backs off. */
+static nw_err open_conn(struct nw_host_pool *p, struct conn *c, struct nw_diag *diag)
 {
     int64_t now = nw_now_ms();
-    if (c->fd < 0) {
-        (void)pthread_mutex_lock(&p->mu);
-        bool down = now < p->down_until_ms;
-        (void)pthread_mutex_unlock(&p->mu);
-        if (down)
-            return nw_diag_set(diag, NW_ERR_ENCLAVE_UNAVAILABLE, "the enclave is not answering");
-        int fd = -1;
-        nw_err e = nw_net_connect(&p->addr, p->ctx->cfg->connect_timeout_ms, &fd);
-        (void)pthread_mutex_lock(&p->mu);
-        if (e != NW_OK) {
-            p->st.connect_failures++;
-            p->backoff_ms =
-                p->backoff_ms == 0 ? 50 : (p->backoff_ms * 2 > 1000 ? 1000 : p->backoff_ms * 2);
-            p->down_until_ms = now + p->backoff_ms;
-        } else {
-            p->st.connects++;
-            p->st.open++;
-            p->backoff_ms = 0;
-            p->down_until_ms = 0;
-        }
-        (void)pthread_mutex_unlock(&p->mu);
-        if (e != NW_OK)
-            return nw_diag_set(diag, NW_ERR_ENCLAVE_UNAVAILABLE,
-                               "cannot connect to the enclave (%s)", nw_err_code(e));
-        c->fd = fd;
-        c->configured = false;
-        c->uses = 0;
-        c->configure_after_ms = 0;
+    (void)pthread_mutex_lock(&p->mu);
+    bool down = now < p->down_until_ms;
+    (void)pthread_mutex_unlock(&p->mu);
+    if (down)
+        return nw_diag_set(diag, NW_ERR_ENCLAVE_UNAVAILABLE, "the enclave is not answering");
+    int fd = -1;
+    nw_err e = nw_net_connect(&p->addr, p->ctx->cfg->connect_timeout_ms, &fd);
+    (void)pthread_mutex_lock(&p->mu);
+    if (e != NW_OK) {
+        p->st.connect_failures++;
+        p->backoff_ms = p->backoff_ms == 0 ? 50 : p->backoff_ms * 2;
+        if (p->backoff_ms > 1000)
+            p->backoff_ms = 1000;
+        p->down_until_ms = now + p->backoff_ms;
+    } else {
+        p->st.connects++;
+        p->st.open++;
+        p->backoff_ms = 0;
+        p->down_until_ms = 0;
     }
-    if (c->configured || now < c->configure_after_ms)
-        return NW_OK;
-    json_t *req = NULL, *answer = NULL, *result = NULL;
+    (void)pthread_mutex_unlock(&p->mu);
+    if (e != NW_OK)
+        return nw_diag_set(diag, NW_ERR_ENCLAVE_UNAVAILABLE, "cannot connect to the enclave (%s)",
+                           nw_err_code(e));
+    c->fd = fd;
+    c->checked = false;
+    c->uses = 0;
+    return NW_OK;
+}
+
+/* One op on c without retries; transport failures drop c. */
+static nw_err simple_call(struct nw_host_pool *p,
+                          struct conn *c,
+                          json_t **result,
+                          const char *op,
+                          json_t *fields,
+                          int64_t deadline_ms,
+                          struct nw_diag *d)
+{
+    json_t *answer = NULL;
+    *result = NULL;
+    if (fields == NULL || json_object_set_new(fields, "v", json_integer(1)) != 0 ||
+        json_object_set_new(fields, "id", json_string(op)) != 0 ||
+        json_object_set_new(fields, "op", json_string(op)) != 0) {
+        json_decref(fields);
+        return NW_ERR_NOMEM;
+    }
+    nw_err err = exchange(p, c, &answer, fields, deadline_ms, d);
+    json_decref(fields); /* configure holds the DB password: freed through the wiping allocator */
+    if (err != NW_OK) {
+        drop(p, c);
+        return err;
+    }
+    err = unwrap(answer, result, d);
+    json_decref(answer);
+    return err;
+}
+
+static nw_err
+send_configure(struct nw_host_pool *p, struct conn *c, int64_t deadline_ms, const char *instance)
+{
+    json_t *req = NULL, *result = NULL;
     struct nw_diag d;
     memset(&d, 0, sizeof(d));
     nw_err err = nw_host_configure_request(p->ctx, &req, &d);
     if (err == NW_OK)
-        err = exchange(p, c, &answer, req, deadline_ms, &d);
-    json_decref(req); /* holds the DB password: jansson frees through the wiping allocator */
-    if (err == NW_ERR_ENCLAVE_UNAVAILABLE || err == NW_ERR_DEADLINE_EXCEEDED ||
-        err == NW_ERR_ENCLAVE_PROTOCOL) {
-        drop(p, c);
-        nw_diag_set(diag, err, "configure: %s", d.msg);
-        return err;
-    }
-    if (err == NW_OK)
-        err = unwrap(answer, &result, &d);
-    json_decref(answer);
+        err = simple_call(p, c, &result, "configure", req, deadline_ms, &d);
     json_decref(result);
     (void)pthread_mutex_lock(&p->mu);
     if (err == NW_OK)
@@ -278,15 +308,56 @@ ensure_ready(struct nw_host_pool *p, struct conn *c, int64_t deadline_ms, struct
         p->st.configure_failures++;
     (void)pthread_mutex_unlock(&p->mu);
     if (err == NW_OK) {
-        c->configured = true;
-        nw_log(NW_LOG_INFO, "enclave_configured", "enclave", p->ctx->cfg->enclave, NULL);
+        (void)snprintf(p->instance, sizeof(p->instance), "%s", instance);
+        c->checked = true;
+        nw_log(NW_LOG_INFO, "enclave_configured", "enclave", p->ctx->cfg->enclave, "instance",
+               instance, NULL);
     } else {
-        /* Keep the connection: health still answers, and the next use tries again. */
-        c->configure_after_ms = now + 1000;
+        p->configure_after_ms = nw_now_ms() + 1000;
         nw_log(NW_LOG_WARN, "enclave_configure_failed", "code", nw_err_code(err), "message", d.msg,
                NULL);
     }
-    return NW_OK;
+    return err;
+}
+
+/*
+ * Make c usable: open it, then check (once per connection) that the enclave behind it is the
+ * instance we configured, configuring it when not. A refused configure still returns NW_OK:
+ * the request goes on and the enclave answers it (not_configured, or health).
+ */
+static nw_err
+ensure_ready(struct nw_host_pool *p, struct conn *c, int64_t deadline_ms, struct nw_diag *diag)
+{
+    if (c->fd < 0)
+        NW_TRY(open_conn(p, c, diag));
+    if (c->checked)
+        return NW_OK;
+    (void)pthread_mutex_lock(&p->check_mu);
+    json_t *h = NULL;
+    struct nw_diag d;
+    memset(&d, 0, sizeof(d));
+    nw_err err = simple_call(p, c, &h, "health", json_object(), deadline_ms, &d);
+    if (err == NW_ERR_ENCLAVE_UNAVAILABLE || err == NW_ERR_DEADLINE_EXCEEDED ||
+        err == NW_ERR_ENCLAVE_PROTOCOL) {
+        (void)pthread_mutex_unlock(&p->check_mu);
+        return nw_diag_set(diag, err, "%s", d.msg);
+    }
+    char instance[64];
+    (void)snprintf(instance, sizeof(instance), "%s",
+                   err == NW_OK && json_is_string(json_object_get(h, "instance"))
+                       ? json_string_value(json_object_get(h, "instance"))
+                       : "");
+    bool configured = err == NW_OK && json_is_true(json_object_get(h, "configured"));
+    json_decref(h);
+    if (configured && instance[0] != '\0' && strcmp(instance, p->instance) == 0)
+        c->checked = true;
+    else if (nw_now_ms() >= p->configure_after_ms)
+        (void)send_configure(p, c, deadline_ms, instance);
+    (void)pthread_mutex_unlock(&p->check_mu);
+    return c->fd >= 0 ? NW_OK
+                      : nw_diag_set(diag, NW_ERR_ENCLAVE_UNAVAILABLE,
+                                    "the enclave closed the "
+                                    "connection");
 }
 
 /* Ops that are safe to send twice when a reused connection broke mid-call. */
