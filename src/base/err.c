@@ -2,20 +2,20 @@
  * Error names and descriptions, generated from the one table in <nw/err_list.h>.
  */
 #include <ctype.h>
+#include <pthread.h>
 #include <stdarg.h>
 #include <stdio.h>
+#include <string.h>
 
 #include <nw/err.h>
 
 struct err_entry {
     nw_err code;
     const char *name;
-    const char *code_lc;
     const char *desc;
 };
 
-/* The lower-case code is derived at build time would need a generator; we derive it lazily. */
-#define NW_ERR_ENTRY_(name, num, desc) {name, #name, NULL, desc},
+#define NW_ERR_ENTRY_(name, num, desc) {name, #name, desc},
 static const struct err_entry entries[] = {NW_ERRORS(NW_ERR_ENTRY_)};
 #undef NW_ERR_ENTRY_
 
@@ -41,29 +41,36 @@ const char *nw_err_str(nw_err err)
 }
 
 /*
- * "NW_ERR_RLP_TRUNCATED" -> "rlp_truncated". The table is small and fixed, so the lower-case
- * forms are computed once into a static array (thread-safe: every thread computes the same bytes
- * and the array is written before any pointer into it is returned by that thread).
+ * "NW_ERR_RLP_TRUNCATED" -> "rlp_truncated". The lower-case forms are computed once, under
+ * pthread_once, into a table that is never written again: no shared mutable state after that.
  */
 #define NW_ERR_MAX_NAME_ 48
 static char lower[NW_ARRAY_LEN(entries)][NW_ERR_MAX_NAME_];
+static pthread_once_t lower_once = PTHREAD_ONCE_INIT;
 
-const char *nw_err_code(nw_err err)
+static void lower_fill(void)
 {
     for (size_t i = 0; i < NW_ARRAY_LEN(entries); i++) {
-        if (entries[i].code != err)
-            continue;
         const char *n = entries[i].name;
-        if (err == NW_OK)
-            return "ok";
+        if (entries[i].code == NW_OK) {
+            memcpy(lower[i], "ok", 3);
+            continue;
+        }
         n += sizeof("NW_ERR_") - 1;
         size_t j = 0;
         for (; n[j] != '\0' && j + 1 < NW_ERR_MAX_NAME_; j++)
             lower[i][j] = (char)tolower((unsigned char)n[j]);
         lower[i][j] = '\0';
-        return lower[i];
     }
-    return "unknown";
+}
+
+const char *nw_err_code(nw_err err)
+{
+    const struct err_entry *e = find(err);
+    if (e == NULL)
+        return "unknown";
+    (void)pthread_once(&lower_once, lower_fill);
+    return lower[e - entries];
 }
 
 enum nw_err_class nw_err_class(nw_err err)

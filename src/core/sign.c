@@ -1,13 +1,12 @@
 /*
  * Keys and recoverable ECDSA via libsecp256k1 (examples/ecdsa.c is the model): the context is
- * randomised once, keys are checked with seckey_verify, signatures come from
- * ecdsa_sign_recoverable (RFC 6979, low-S) and every secret copy is wiped on every path.
+ * randomised once with the caller's seed (core reads no randomness itself), keys are checked with
+ * seckey_verify, signatures come from ecdsa_sign_recoverable (RFC 6979, low-S) and every secret
+ * copy is wiped on every path.
  */
 #include <ctype.h>
-#include <errno.h>
 #include <secp256k1.h>
 #include <secp256k1_recovery.h>
-#include <sys/random.h>
 
 #include <nw/hex.h>
 #include <nw/keccak.h>
@@ -18,35 +17,16 @@ struct nw_secp {
     secp256k1_context *ctx;
 };
 
-static nw_err fill_random(uint8_t *p, size_t n)
+struct nw_secp *nw_secp_new_seeded(const uint8_t seed32[32])
 {
-    size_t got = 0;
-    while (got < n) {
-        ssize_t r = getrandom(p + got, n - got, 0);
-        if (r < 0) {
-            if (errno == EINTR)
-                continue;
-            return NW_ERR_CRYPTO;
-        }
-        got += (size_t)r;
-    }
-    return NW_OK;
-}
-
-struct nw_secp *nw_secp_new(void)
-{
-    uint8_t seed[32];
     struct nw_secp *s = nw_calloc(1, sizeof(*s));
     if (s == NULL)
         return NULL;
     s->ctx = secp256k1_context_create(SECP256K1_CONTEXT_NONE);
-    if (s->ctx == NULL || fill_random(seed, sizeof(seed)) != NW_OK ||
-        !secp256k1_context_randomize(s->ctx, seed)) {
-        nw_wipe(seed, sizeof(seed));
+    if (s->ctx == NULL || !secp256k1_context_randomize(s->ctx, seed32)) {
         nw_secp_free(s);
         return NULL;
     }
-    nw_wipe(seed, sizeof(seed));
     return s;
 }
 
@@ -87,10 +67,13 @@ nw_err nw_seckey_parse(const struct nw_secp *s, struct nw_seckey *key, struct nw
     return NW_OK;
 }
 
-nw_err nw_seckey_generate(const struct nw_secp *s, struct nw_seckey *key)
+nw_err nw_seckey_generate_with(const struct nw_secp *s,
+                               struct nw_seckey *key,
+                               nw_random_fn rng,
+                               void *rng_ctx)
 {
     for (int tries = 0; tries < 16; tries++) {
-        if (fill_random(key->b, sizeof(key->b)) != NW_OK)
+        if (rng(rng_ctx, key->b, sizeof(key->b)) != NW_OK)
             break;
         if (nw_seckey_verify(s, key) == NW_OK)
             return NW_OK;
