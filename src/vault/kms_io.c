@@ -17,7 +17,6 @@
 #include <jansson.h>
 #include <pthread.h>
 #include <stdio.h>
-#include <stdlib.h>
 #include <string.h>
 #include <time.h>
 #include <unistd.h>
@@ -147,7 +146,8 @@ static nw_err relay_result(struct nw_kms_result *res,
                            struct nw_diag *diag)
 {
     nw_err err = NW_OK;
-    char *text = NULL;
+    struct nw_buf text;
+    nw_buf_init(&text, NW_KMS_RELAY_MAX_ANSWER, false);
     json_t *root = json_loadb((const char *)answer.ptr, answer.len, JSON_REJECT_DUPLICATES, NULL);
     json_t *jid = json_object_get(root, "id"), *ok = json_object_get(root, "ok");
     if (!json_is_integer(jid) || (uint64_t)json_integer_value(jid) != id || !json_is_boolean(ok)) {
@@ -183,14 +183,19 @@ static nw_err relay_result(struct nw_kms_result *res,
         err = kms_refused(diag, op, json_is_string(type) ? json_string_value(type) : "", st);
         goto out;
     }
-    text = json_dumps(body, JSON_COMPACT);
-    NW_CHECK_COND(text != NULL, NW_ERR_NOMEM);
-    err = nw_kms_parse_response(res, op, nw_cur_str(text));
+    /* jansson's own strings come from its allocator (the wiping one in the daemons): dump into
+     * our buffer instead of json_dumps + free. */
+    size_t n = json_dumpb(body, NULL, 0, JSON_COMPACT);
+    NW_CHECK_COND(n > 0, NW_ERR_NOMEM);
+    NW_CHECK(nw_buf_reserve(&text, n));
+    NW_CHECK_COND(json_dumpb(body, (char *)text.ptr, n, JSON_COMPACT) == n, NW_ERR_INTERNAL);
+    text.len = n;
+    err = nw_kms_parse_response(res, op, nw_buf_cur(&text));
     if (err != NW_OK)
         err = nw_diag_set(diag, NW_ERR_KMS_UNAVAILABLE, "KMS relay: %s answer unreadable (%s)",
                           nw_kms_op_name(op), nw_err_name(err));
 out:
-    free(text);
+    nw_buf_clear(&text);
     json_decref(root);
     return err;
 }
