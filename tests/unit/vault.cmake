@@ -2,4 +2,4 @@
 nw_add_unit_test(kms_relay SOURCES ${CMAKE_CURRENT_LIST_DIR}/test_kms_relay.c
     LIBS nwaws PkgConfig::MHD)
 nw_add_unit_test(vault SOURCES ${CMAKE_CURRENT_LIST_DIR}/test_vault.c
-    LIBS nwvault nwattest nwaws nwnet)
+    LIBS nwvault nwsim nwattest nwaws nwnet)
