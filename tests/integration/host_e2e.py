@@ -426,13 +426,13 @@ def case_devaws_down(s):
 def case_binary_changed(s):
     s.demo()
     kid = s.ok("POST", "/v1/keys", {})["key_id"]
-    # A rebuilt enclave image after the key policy was written: the emulator measures the new
-    # image (as a new EIF launch would), and the enclave restarts with an empty key cache.
-    s.kill("nw-devaws", signal.SIGTERM)
+    # A rebuilt enclave image after the key policy was written: the NSM simulator measures the
+    # new image (as a new EIF launch would), and the enclave restarts with an empty key cache.
+    s.kill("nw-nsm", signal.SIGTERM)
     s.kill("nw-enclave", signal.SIGTERM)
     with open(os.path.join(s.state, "nw-enclave"), "ab") as f:
         f.write(b"\0rebuilt")
-    s.restart("nw-devaws")
+    s.restart("nw-nsm")
     time.sleep(1.0)
     s.restart("nw-enclave")
     deadline = time.time() + 20
