@@ -10,9 +10,11 @@
  * server sends it and frees it.
  *
  * Limits: a body larger than max_body_bytes is not stored (the handler sees body_too_large and
- * answers as it likes); a connection idle for idle_timeout_s is closed; a request whose body
- * has not fully arrived request_timeout_ms after its headers is answered by the handler with
- * timed_out set; at most max_connections connections (others are refused at accept).
+ * answers as it likes); a connection idle for idle_timeout_s is closed; a request whose body is
+ * still arriving request_timeout_ms after its headers is cut off (the connection is closed:
+ * libmicrohttpd cannot answer in the middle of a body), and one whose body completed late is
+ * passed to the handler with timed_out set; at most max_connections connections (others are
+ * refused at accept).
  *
  * Client certificates (HTTPS only): with client_ca_pem set, the server asks for a certificate
  * and checks it against that CA; the handler sees client_cert_verified and, when verified, the
@@ -48,7 +50,7 @@ struct nw_httpd_request {
     size_t n_headers;
     struct nw_cur body;  /* empty when body_too_large */
     bool body_too_large; /* the body exceeded max_body_bytes (not stored) */
-    bool timed_out;      /* the body took longer than request_timeout_ms */
+    bool timed_out;      /* the body completed later than request_timeout_ms */
     bool tls;
     bool client_cert_verified; /* a client certificate chained to client_ca_pem */
     char client_subject[256];  /* its subject DN when verified, else "" */

@@ -247,15 +247,14 @@ static enum MHD_Result on_request(void *cls,
     if (*upload_data_size > 0) {
         size_t n = *upload_data_size;
         *upload_data_size = 0;
-        if (cn->answered)
-            return MHD_YES; /* an early answer was queued; MHD closes after it */
         if (!cn->too_big && nw_buf_append(&cn->body, upload_data, n) != NW_OK) {
             cn->too_big = true;
             nw_buf_clear(&cn->body);
         }
-        /* A body dribbled in slowly: answer now and let MHD close the connection. */
+        /* A body dribbled in past the deadline: MHD cannot answer in the middle of a body
+         * (only before it or after it), so the connection is closed. */
         if (mono_ms() > cn->deadline_ms)
-            return dispatch(h, c, cn, url, method, true);
+            return MHD_NO;
         return MHD_YES;
     }
     if (cn->answered)

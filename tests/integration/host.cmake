@@ -12,3 +12,12 @@ if(Python3_FOUND AND TARGET nw-host)
             SKIP_RETURN_CODE 77 RESOURCE_LOCK nw_e2e_stack)
     endforeach()
 endif()
+# nw-host alone (label integration): options, config file, client certificates, HTTP errors.
+if(Python3_FOUND AND TARGET nw-host)
+    foreach(case options client_cert errors)
+        add_test(NAME integration.host.${case}
+            COMMAND ${Python3_EXECUTABLE} ${CMAKE_CURRENT_LIST_DIR}/host_cli.py
+                $<TARGET_FILE:nw-host> ${case})
+        set_tests_properties(integration.host.${case} PROPERTIES LABELS integration TIMEOUT 120)
+    endforeach()
+endif()
