@@ -23,8 +23,8 @@
 #include <nw/hex.h>
 #include <nw/kms.h>
 #include <nw/log.h>
+#include <nw/measure.h>
 #include <nw/mem.h>
-#include <nw/nsm_sim.h>
 #include <nw/sign.h>
 #include <nw/vault.h>
 #include <nw/wire.h>

@@ -1,6 +1,8 @@
 /*
  * AWS KMS over awsJson1_1 (X-Amz-Target: TrentService.<Op>), the operations nitro-wallet uses:
- * Encrypt, Decrypt, GenerateDataKey, GenerateRandom, DescribeKey. Field names and types follow
+ * Encrypt, Decrypt, GenerateDataKey, GenerateRandom, DescribeKey, and the administration the
+ * `nw kms` commands do: CreateKey, CreateAlias, PutKeyPolicy, GetKeyPolicy, ListKeys,
+ * ListAliases, ScheduleKeyDeletion. Field names and types follow
  * the botocore model kms/2014-11-01; blobs travel as padded standard base64.
  *
  * Recipient (Decrypt, GenerateDataKey, GenerateRandom): when recipient_attestation is given,
@@ -25,6 +27,13 @@ enum nw_kms_op {
     NW_KMS_GENERATE_DATA_KEY = 3,
     NW_KMS_GENERATE_RANDOM = 4,
     NW_KMS_DESCRIBE_KEY = 5,
+    NW_KMS_CREATE_KEY = 6,
+    NW_KMS_CREATE_ALIAS = 7,
+    NW_KMS_PUT_KEY_POLICY = 8,
+    NW_KMS_GET_KEY_POLICY = 9,
+    NW_KMS_LIST_KEYS = 10,
+    NW_KMS_LIST_ALIASES = 11,
+    NW_KMS_SCHEDULE_KEY_DELETION = 12,
 };
 
 /* One encryption-context pair (NUL-terminated UTF-8). */
@@ -36,7 +45,9 @@ struct nw_kms_kv {
 /*
  * A request; fields an operation does not use must be left zero/NULL (the builder refuses
  * them rather than dropping them silently). Nothing is owned.
- *  key_id:                Encrypt, GenerateDataKey, DescribeKey (required); Decrypt (optional)
+ *  key_id:                Encrypt, GenerateDataKey, DescribeKey, PutKeyPolicy, GetKeyPolicy,
+ *                         ScheduleKeyDeletion, CreateAlias (its TargetKeyId) (required);
+ *                         Decrypt, ListAliases (optional)
  *  plaintext:             Encrypt (1..4096 bytes; secret)
  *  ciphertext_blob:       Decrypt (1..6144 bytes)
  *  context, n_context:    EncryptionContext: Encrypt, Decrypt, GenerateDataKey
@@ -46,6 +57,12 @@ struct nw_kms_kv {
  *                         "AES_256")
  *  recipient_attestation: Decrypt, GenerateDataKey, GenerateRandom: an attestation document
  *                         (1..262144 bytes) for the Recipient field; empty: no Recipient
+ *  description:           CreateKey (optional, 0..8192)
+ *  policy:                CreateKey (optional), PutKeyPolicy (required): policy JSON text
+ *                         (1..131072); PolicyName is always "default"
+ *  alias_name:            CreateAlias ("alias/..." 7..256)
+ *  limit, marker:         ListKeys, ListAliases (optional: 1..1000, and a previous NextMarker)
+ *  pending_window_days:   ScheduleKeyDeletion (optional: 7..30; 0: KMS's 30)
  */
 struct nw_kms_request {
     const char *key_id;
@@ -57,6 +74,12 @@ struct nw_kms_request {
     uint32_t number_of_bytes;
     const char *key_spec;
     struct nw_cur recipient_attestation;
+    const char *description;
+    const char *policy;
+    const char *alias_name;
+    uint32_t limit;
+    const char *marker;
+    uint32_t pending_window_days;
 };
 
 /*
@@ -68,11 +91,17 @@ struct nw_kms_request {
  *                            DescribeKey: KeyMetadata.KeyId); "" when absent
  *  arn, key_state, key_usage, key_spec, description, enabled: DescribeKey (KeyMetadata)
  *  encryption_algorithm:     Encrypt, Decrypt
+ *  body:                     the whole response JSON of the operations that return no secret
+ *                            (Encrypt, DescribeKey and the administration ones), for callers
+ *                            that show it as the AWS CLI does; empty for the others
+ * Required members besides those below: CreateKey KeyMetadata.KeyId, GetKeyPolicy Policy,
+ * ListKeys Keys (array), ListAliases Aliases (array), ScheduleKeyDeletion KeyId.
  */
 struct nw_kms_result {
     struct nw_buf plaintext;
     struct nw_buf ciphertext_blob;
     struct nw_buf ciphertext_for_recipient;
+    struct nw_buf body;
     char key_id[2049];
     char arn[2049];
     char key_state[32];

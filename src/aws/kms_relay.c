@@ -14,18 +14,25 @@
 #include <stdio.h>
 #include <string.h>
 
+#include <nw/base64.h>
 #include <nw/kms.h>
 #include <nw/mem.h>
 
 #include "aws_int.h"
 
 /* One allowed body member: its name, JSON type and bounds. */
-enum member_kind { M_STRING, M_BLOB, M_CONTEXT, M_NBYTES, M_RECIPIENT };
+enum member_kind {
+    NW_RELAY_M_STRING,
+    NW_RELAY_M_BLOB,
+    NW_RELAY_M_CONTEXT,
+    NW_RELAY_M_NBYTES,
+    NW_RELAY_M_RECIPIENT
+};
 
 struct member_rule {
     const char *name;
     enum member_kind kind;
-    size_t max; /* M_STRING: characters; M_BLOB: decoded bytes */
+    size_t max; /* NW_RELAY_M_STRING: characters; NW_RELAY_M_BLOB: decoded bytes */
 };
 
 struct target_rule {
@@ -37,16 +44,16 @@ struct target_rule {
 /* clang-format off */
 static const struct target_rule TARGETS[] = {
     {"TrentService.Decrypt", NW_KMS_DECRYPT, {
-        {"CiphertextBlob", M_BLOB, 6144}, {"EncryptionContext", M_CONTEXT, 0},
-        {"KeyId", M_STRING, 2048}, {"EncryptionAlgorithm", M_STRING, 32},
-        {"Recipient", M_RECIPIENT, 0}, {NULL, M_STRING, 0}}},
+        {"CiphertextBlob", NW_RELAY_M_BLOB, 6144}, {"EncryptionContext", NW_RELAY_M_CONTEXT, 0},
+        {"KeyId", NW_RELAY_M_STRING, 2048}, {"EncryptionAlgorithm", NW_RELAY_M_STRING, 32},
+        {"Recipient", NW_RELAY_M_RECIPIENT, 0}, {NULL, NW_RELAY_M_STRING, 0}}},
     {"TrentService.GenerateDataKey", NW_KMS_GENERATE_DATA_KEY, {
-        {"KeyId", M_STRING, 2048}, {"EncryptionContext", M_CONTEXT, 0},
-        {"NumberOfBytes", M_NBYTES, 1024}, {"KeySpec", M_STRING, 32},
-        {"Recipient", M_RECIPIENT, 0}, {NULL, M_STRING, 0}}},
+        {"KeyId", NW_RELAY_M_STRING, 2048}, {"EncryptionContext", NW_RELAY_M_CONTEXT, 0},
+        {"NumberOfBytes", NW_RELAY_M_NBYTES, 1024}, {"KeySpec", NW_RELAY_M_STRING, 32},
+        {"Recipient", NW_RELAY_M_RECIPIENT, 0}, {NULL, NW_RELAY_M_STRING, 0}}},
     {"TrentService.GenerateRandom", NW_KMS_GENERATE_RANDOM, {
-        {"NumberOfBytes", M_NBYTES, 1024}, {"Recipient", M_RECIPIENT, 0},
-        {NULL, M_STRING, 0}}},
+        {"NumberOfBytes", NW_RELAY_M_NBYTES, 1024}, {"Recipient", NW_RELAY_M_RECIPIENT, 0},
+        {NULL, NW_RELAY_M_STRING, 0}}},
 };
 /* clang-format on */
 
@@ -79,7 +86,7 @@ static nw_err check_blob(struct refusal *r, const json_t *v, const char *name, s
     if (n > (max + 2) / 3 * 4)
         return refuse(r, NW_ERR_KMS_RELAY_TOO_LARGE, "member too large", name);
     nw_buf_init(&raw, max + 3, false);
-    err = nw_aws_b64_decode(&raw, nw_cur_of(json_string_value(v), n));
+    err = nw_base64_decode(&raw, nw_cur_of(json_string_value(v), n), false);
     if (err == NW_ERR_NOMEM)
         goto out;
     if (err != NW_OK || raw.len == 0 || raw.len > max)
@@ -143,19 +150,19 @@ static nw_err check_recipient(struct refusal *r, const json_t *v)
 static nw_err check_member(struct refusal *r, const struct member_rule *m, const json_t *v)
 {
     switch (m->kind) {
-        case M_STRING:
+        case NW_RELAY_M_STRING:
             return check_string(r, v, m->name, m->max);
-        case M_BLOB:
+        case NW_RELAY_M_BLOB:
             return check_blob(r, v, m->name, m->max);
-        case M_CONTEXT:
+        case NW_RELAY_M_CONTEXT:
             return check_context(r, v);
-        case M_NBYTES:
+        case NW_RELAY_M_NBYTES:
             if (!json_is_integer(v) || json_integer_value(v) < 1 ||
                 json_integer_value(v) > (json_int_t)m->max)
                 return refuse(r, NW_ERR_KMS_RELAY_FIELD, "member must be an integer 1..1024",
                               m->name);
             return NW_OK;
-        case M_RECIPIENT:
+        case NW_RELAY_M_RECIPIENT:
             return check_recipient(r, v);
     }
     return refuse(r, NW_ERR_INTERNAL, "unknown member rule", NULL);

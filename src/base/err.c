@@ -44,8 +44,8 @@ const char *nw_err_str(nw_err err)
  * "NW_ERR_RLP_TRUNCATED" -> "rlp_truncated". The lower-case forms are computed once, under
  * pthread_once, into a table that is never written again: no shared mutable state after that.
  */
-#define NW_ERR_MAX_NAME_ 48
-static char lower[NW_ARRAY_LEN(entries)][NW_ERR_MAX_NAME_];
+#define NW_ERR_NAME_MAX 48
+static char lower[NW_ARRAY_LEN(entries)][NW_ERR_NAME_MAX];
 static pthread_once_t lower_once = PTHREAD_ONCE_INIT;
 
 static void lower_fill(void)
@@ -58,7 +58,7 @@ static void lower_fill(void)
         }
         n += sizeof("NW_ERR_") - 1;
         size_t j = 0;
-        for (; n[j] != '\0' && j + 1 < NW_ERR_MAX_NAME_; j++)
+        for (; n[j] != '\0' && j + 1 < NW_ERR_NAME_MAX; j++)
             lower[i][j] = (char)tolower((unsigned char)n[j]);
         lower[i][j] = '\0';
     }
@@ -101,6 +101,7 @@ enum nw_err_class nw_err_class(nw_err err)
         case NW_ERR_TIMEOUT:
         case NW_ERR_IO:
         case NW_ERR_NOT_CONFIGURED:
+        case NW_ERR_NO_DATABASE:
         case NW_ERR_OVERLOADED:
         case NW_ERR_DEADLINE_EXCEEDED:
         case NW_ERR_KMS_UNAVAILABLE:
@@ -166,6 +167,7 @@ nw_err nw_diag_set(struct nw_diag *diag, nw_err code, const char *fmt, ...)
     diag->sys_errno = 0;
     va_list ap;
     va_start(ap, fmt);
+    // NOLINTNEXTLINE(clang-analyzer-valist.Uninitialized): false positive, va_start above
     int n = vsnprintf(diag->msg, sizeof(diag->msg), fmt, ap);
     va_end(ap);
     if (n < 0)

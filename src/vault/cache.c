@@ -118,7 +118,8 @@ static struct nw_vault_slot *victim(struct nw_vault_cache *c, int64_t now_ms)
         if (lru == NULL || s->last_use < lru->last_use)
             lru = s;
     }
-    wipe_slot(c, lru);
+    if (lru != NULL)
+        wipe_slot(c, lru);
     return lru;
 }
 
@@ -136,6 +137,10 @@ void nw_vault_cache_put(struct nw_vault_cache *c,
         wipe_slot(c, s);
     else
         s = victim(c, now_ms);
+    if (s == NULL) { /* no slots at all: cannot happen once slots exist */
+        (void)pthread_mutex_unlock(&c->lock);
+        return;
+    }
     s->used = true;
     c->used++;
     s->has_key_id = id->has_key_id;

@@ -46,16 +46,27 @@ nw_err nw_vault_map_kms_error(nw_err aws_code)
     }
 }
 
+/* Copy untrusted text for a diag message: printable ASCII only, truncated. */
+static void printable(char *out, size_t cap, const char *in)
+{
+    size_t i = 0;
+    for (; in[i] != '\0' && i + 1 < cap; i++) {
+        unsigned char ch = (unsigned char)in[i];
+        if (ch >= 0x20 && ch < 0x7f)
+            out[i] = in[i];
+        else
+            out[i] = '?';
+    }
+    out[i] = '\0';
+}
+
 /* A KMS error answer, mapped, named in diag. */
 static nw_err kms_refused(struct nw_diag *diag, enum nw_kms_op op, const char *name, int status)
 {
     nw_err code = nw_aws_error_code(name, status);
     nw_err mapped = nw_vault_map_kms_error(code);
     char safe[96];
-    size_t i = 0;
-    for (; name[i] != '\0' && i + 1 < sizeof(safe); i++)
-        safe[i] = (name[i] >= 0x20 && name[i] < 0x7f) ? name[i] : '?';
-    safe[i] = '\0';
+    printable(safe, sizeof(safe), name);
     return nw_diag_set(diag, mapped, "KMS %s: %s (HTTP %d, %s)", nw_kms_op_name(op),
                        safe[0] ? safe : "no error name", status, nw_err_name(code));
 }
@@ -160,9 +171,7 @@ static nw_err relay_result(struct nw_kms_result *res,
             json_string_value(json_object_get(json_object_get(root, "error"), "code"));
         bool denied = code != NULL && strcmp(code, "kms_denied") == 0;
         char safe[64];
-        (void)snprintf(safe, sizeof(safe), "%s", code != NULL ? code : "?");
-        for (char *p = safe; *p; p++)
-            *p = (*p >= 0x20 && *p < 0x7f) ? *p : '?';
+        printable(safe, sizeof(safe), code != NULL ? code : "?");
         err = nw_diag_set(diag, denied ? NW_ERR_KMS_DENIED : NW_ERR_KMS_UNAVAILABLE,
                           "KMS relay refused the request: %s", safe);
         goto out;

@@ -297,7 +297,7 @@ static nw_err nsm_attest(struct nw_vault *v,
         v->nsm = NULL;
         doc->len = len0;
         err = nw_nsm_open(&v->nsm, v->nsm_addr);
-        if (err == NW_OK)
+        if (err == NW_OK && v->nsm != NULL)
             err = nw_recipient_attest(r, v->nsm, doc, user_data, nonce);
     }
     (void)pthread_mutex_unlock(&v->nsm_lock);
@@ -326,7 +326,7 @@ nw_err nw_vault_random(struct nw_vault *v, uint8_t *out, size_t n)
         nw_nsm_close(v->nsm);
         v->nsm = NULL;
         err = nw_nsm_open(&v->nsm, v->nsm_addr);
-        if (err == NW_OK)
+        if (err == NW_OK && v->nsm != NULL)
             err = nw_nsm_random(v->nsm, out, n);
     }
     (void)pthread_mutex_unlock(&v->nsm_lock);

@@ -29,7 +29,7 @@
 #include <nw/aws.h>
 #include <nw/hex.h>
 #include <nw/kms.h>
-#include <nw/nsm_sim.h>
+#include <nw/measure.h>
 #include <nw/sign.h>
 #include <nw/vault.h>
 #include <nw/wire.h>

@@ -16,6 +16,7 @@
 #include <unistd.h>
 
 #include <nw/attest.h>
+#include <nw/base64.h>
 #include <nw/cms.h>
 #include <nw/hex.h>
 #include <nw/kms.h>
@@ -81,7 +82,7 @@ static void doc_spki(struct nw_attest_doc *doc, json_t *body)
     assert_non_null(b64);
     struct nw_buf raw;
     nw_buf_init(&raw, 1 << 16, false);
-    assert_int_equal(nw_aws_b64_decode(&raw, nw_cur_str(b64)), NW_OK);
+    assert_int_equal(nw_base64_decode(&raw, nw_cur_str(b64), false), NW_OK);
     assert_int_equal(nw_attest_parse(doc, nw_buf_cur(&raw)), NW_OK);
     struct nw_vault_ident h;
     nw_vault_ident(&h, nw_buf_cur(&raw), NULL); /* any digest of the document will do */
@@ -108,7 +109,7 @@ static void answer_envelope(struct nw_buf *ans, const char *id, json_t *body, bo
         assert_int_equal(nw_buf_append(&spki, doc->public_key, doc->public_key_len), NW_OK);
     }
     assert_int_equal(nw_cms_envelope(&cms, nw_buf_cur(&spki), nw_cur_of(F.pt, F.pt_len)), NW_OK);
-    assert_int_equal(nw_aws_b64_encode(&b64, nw_buf_cur(&cms)), NW_OK);
+    assert_int_equal(nw_base64_encode(&b64, nw_buf_cur(&cms)), NW_OK);
     assert_int_equal(nw_buf_appendf(ans,
                                     "{\"id\":%s,\"ok\":true,\"result\":{\"status\":200,\"error_"
                                     "type\":null,\"body\":{\"KeyId\":\"arn:aws:kms:k\","
