@@ -179,9 +179,14 @@ class Stack:
 
     def set_key(self, secret_id, key_hex, create=True):
         """The seed's set_key: KMS Encrypt of the key as hex text, stored in the secret."""
-        ct = self.nw("kms", "encrypt", "--key-id", self.env["NW_KMS_KEY_ID"], stdin=key_hex)
-        self.nw("secrets", "create" if create else "put", "--name", secret_id, "--value-stdin",
-                stdin=ct.strip())
+        ct = json.loads(self.nw("kms", "encrypt", "--key-id", self.env["NW_KMS_KEY_ID"],
+                                stdin=key_hex))["CiphertextBlob"]
+        if create:
+            self.nw("secrets", "create-secret", "--name", secret_id, "--secret-string", "-",
+                    stdin=ct)
+        else:
+            self.nw("secrets", "put-secret-value", "--secret-id", secret_id, "--secret-string",
+                    "-", stdin=ct)
 
     def decode(self, raw):
         return json.loads(subprocess.run([NW, "decode-tx"], input=raw, capture_output=True,
@@ -282,7 +287,7 @@ def case_seed_shapes(s):
           400, "tx_unknown_field")
     s.err("POST", "/", {"transaction_payload": SEED_PAYLOAD,
                         "secret_id": s.env["NW_SECRET_PREFIX"] + "absent"}, 404, "aws_not_found")
-    s.nw("secrets", "create", "--name", "outside/wallet", "--value-stdin", stdin="AAAA")
+    s.nw("secrets", "create-secret", "--name", "outside/wallet", "--secret-string", "AAAA")
     s.err("POST", "/", {"transaction_payload": SEED_PAYLOAD, "secret_id": "outside/wallet"}, 403,
           "aws_access_denied")
     # set_key, then a signature a second later uses the new key (the cache never surprises).
