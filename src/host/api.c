@@ -35,10 +35,10 @@
 #include "host.h"
 
 enum {
-    R_BODY = 1,   /* a JSON object body is required */
-    R_SECRET = 2, /* secret_id -> encrypted_key from Secrets Manager */
-    R_CREDS = 4,  /* direct KMS mode: forward the instance credentials */
-    R_ID = 8,     /* the path's {id} becomes key_id (or address) */
+    NW_HOST_R_BODY = 1,   /* a JSON object body is required */
+    NW_HOST_R_SECRET = 2, /* secret_id -> encrypted_key from Secrets Manager */
+    NW_HOST_R_CREDS = 4,  /* direct KMS mode: forward the instance credentials */
+    NW_HOST_R_ID = 8,     /* the path's {id} becomes key_id (or address) */
 };
 
 struct call {
@@ -72,21 +72,22 @@ static const struct route routes[] = {
     {"GET", "/healthz", "healthz", NULL, 0, do_healthz},
     {"GET", "/readyz", "readyz", NULL, 0, do_readyz},
     {"GET", "/metrics", "metrics", NULL, 0, do_metrics},
-    {"POST", "/", "seed", "sign_transaction", R_BODY, do_seed},
+    {"POST", "/", "seed", "sign_transaction", NW_HOST_R_BODY, do_seed},
     {"POST", "/v1/transactions/sign", "sign_transaction", "sign_transaction",
-     R_BODY | R_SECRET | R_CREDS, do_op},
-    {"POST", "/v1/messages/sign", "sign_message", "sign_message", R_BODY | R_SECRET | R_CREDS,
-     do_op},
+     NW_HOST_R_BODY | NW_HOST_R_SECRET | NW_HOST_R_CREDS, do_op},
+    {"POST", "/v1/messages/sign", "sign_message", "sign_message",
+     NW_HOST_R_BODY | NW_HOST_R_SECRET | NW_HOST_R_CREDS, do_op},
     {"POST", "/v1/typed-data/sign", "sign_typed_data", "sign_typed_data",
-     R_BODY | R_SECRET | R_CREDS, do_op},
+     NW_HOST_R_BODY | NW_HOST_R_SECRET | NW_HOST_R_CREDS, do_op},
     {"POST", "/v1/authorizations/sign", "sign_authorization", "sign_authorization",
-     R_BODY | R_SECRET | R_CREDS, do_op},
+     NW_HOST_R_BODY | NW_HOST_R_SECRET | NW_HOST_R_CREDS, do_op},
     {"GET", "/v1/keys", "list_keys", "list_keys", 0, do_op},
-    {"POST", "/v1/keys", "generate_key", "generate_key", R_BODY | R_CREDS, do_op},
-    {"POST", "/v1/keys/import", "import_key", "import_key", R_BODY | R_SECRET | R_CREDS, do_op},
-    {"GET", "/v1/keys/{id}", "get_key", "get_key", R_ID, do_op},
-    {"POST", "/v1/keys/{id}/disable", "disable_key", "disable_key", R_ID, do_op},
-    {"POST", "/v1/attestation", "attest", "attest", R_BODY, do_op},
+    {"POST", "/v1/keys", "generate_key", "generate_key", NW_HOST_R_BODY | NW_HOST_R_CREDS, do_op},
+    {"POST", "/v1/keys/import", "import_key", "import_key",
+     NW_HOST_R_BODY | NW_HOST_R_SECRET | NW_HOST_R_CREDS, do_op},
+    {"GET", "/v1/keys/{id}", "get_key", "get_key", NW_HOST_R_ID, do_op},
+    {"POST", "/v1/keys/{id}/disable", "disable_key", "disable_key", NW_HOST_R_ID, do_op},
+    {"POST", "/v1/attestation", "attest", "attest", NW_HOST_R_BODY, do_op},
     {"GET", "/v1/health", "health", "health", 0, do_op},
 };
 
@@ -297,14 +298,14 @@ static nw_err prepare(struct call *c, json_t *req, unsigned flags)
         if (json_object_get(req, reserved[i]) != NULL)
             return nw_diag_set(&c->diag, NW_ERR_BAD_REQUEST, "field \"%s\" is set by nw-host",
                                reserved[i]);
-    if ((flags & R_ID) != 0) {
+    if ((flags & NW_HOST_R_ID) != 0) {
         const char *k = c->id_segment[0] == '0' && c->id_segment[1] == 'x' ? "address" : "key_id";
         if (json_object_set_new(req, k, json_string(c->id_segment)) != 0)
             return NW_ERR_NOMEM;
     }
-    if ((flags & R_SECRET) != 0)
+    if ((flags & NW_HOST_R_SECRET) != 0)
         NW_TRY(resolve_secret(c, req));
-    if ((flags & R_CREDS) != 0)
+    if ((flags & NW_HOST_R_CREDS) != 0)
         NW_TRY(add_credentials(c, req));
     return NW_OK;
 }
@@ -382,7 +383,7 @@ static nw_err read_body(struct call *c, const struct route *rt)
     if (rq->body_too_large)
         return nw_diag_set(&c->diag, NW_ERR_BODY_TOO_LARGE, "request body over %zu bytes",
                            c->ctx->cfg->max_body_bytes);
-    if ((rt->flags & R_BODY) == 0)
+    if ((rt->flags & NW_HOST_R_BODY) == 0)
         return NW_OK;
     if (!is_json_type(nw_httpd_header(rq, "Content-Type")))
         return nw_diag_set(&c->diag, NW_ERR_CONTENT_TYPE, "Content-Type must be application/json");

@@ -14,7 +14,15 @@
 
 #include "host.h"
 
-enum kind { K_STR, K_UINT, K_INT, K_SIZE, K_BOOL, K_LEVEL, K_CONFIG };
+enum kind {
+    NW_HOST_K_STR,
+    NW_HOST_K_UINT,
+    NW_HOST_K_INT,
+    NW_HOST_K_SIZE,
+    NW_HOST_K_BOOL,
+    NW_HOST_K_LEVEL,
+    NW_HOST_K_CONFIG
+};
 
 struct opt {
     const char *name;
@@ -27,60 +35,68 @@ struct opt {
 #define F(field) offsetof(struct nw_host_config, field)
 
 static const struct opt opts[] = {
-    {"listen", K_STR, F(listen), "ADDR", "HTTPS listener (default tcp:0.0.0.0:443)"},
-    {"tls-cert", K_STR, F(tls_cert), "FILE", "server certificate chain, PEM (required)"},
-    {"tls-key", K_STR, F(tls_key), "FILE", "server private key, PEM (required)"},
-    {"client-ca", K_STR, F(client_ca), "FILE",
+    {"listen", NW_HOST_K_STR, F(listen), "ADDR", "HTTPS listener (default tcp:0.0.0.0:443)"},
+    {"tls-cert", NW_HOST_K_STR, F(tls_cert), "FILE", "server certificate chain, PEM (required)"},
+    {"tls-key", NW_HOST_K_STR, F(tls_key), "FILE", "server private key, PEM (required)"},
+    {"client-ca", NW_HOST_K_STR, F(client_ca), "FILE",
      "require client certificates signed by these CAs (PEM)"},
-    {"enclave", K_STR, F(enclave), "ADDR", "nw-enclave address (default vsock:16:5000)"},
-    {"pool-size", K_UINT, F(pool_size), "N", "persistent enclave connections (default 8)"},
-    {"kms-relay", K_STR, F(kms_relay), "ADDR",
+    {"enclave", NW_HOST_K_STR, F(enclave), "ADDR", "nw-enclave address (default vsock:16:5000)"},
+    {"pool-size", NW_HOST_K_UINT, F(pool_size), "N", "persistent enclave connections (default 8)"},
+    {"kms-relay", NW_HOST_K_STR, F(kms_relay), "ADDR",
      "serve the enclave's KMS relay here (production vsock:any:8000)"},
-    {"threads", K_UINT, F(threads), "N", "HTTP server threads (default 4)"},
-    {"max-connections", K_UINT, F(max_connections), "N", "open HTTP connections (default 1024)"},
-    {"max-body-bytes", K_SIZE, F(max_body_bytes), "N", "request body limit (default 262144)"},
-    {"idle-timeout-s", K_UINT, F(idle_timeout_s), "S", "close idle connections (default 30)"},
-    {"request-timeout-ms", K_UINT, F(request_timeout_ms), "MS",
+    {"threads", NW_HOST_K_UINT, F(threads), "N", "HTTP server threads (default 4)"},
+    {"max-connections", NW_HOST_K_UINT, F(max_connections), "N",
+     "open HTTP connections (default 1024)"},
+    {"max-body-bytes", NW_HOST_K_SIZE, F(max_body_bytes), "N",
+     "request body limit (default 262144)"},
+    {"idle-timeout-s", NW_HOST_K_UINT, F(idle_timeout_s), "S",
+     "close idle connections (default 30)"},
+    {"request-timeout-ms", NW_HOST_K_UINT, F(request_timeout_ms), "MS",
      "a request body must arrive within this (default 10000)"},
-    {"enclave-timeout-ms", K_INT, F(enclave_timeout_ms), "MS",
+    {"enclave-timeout-ms", NW_HOST_K_INT, F(enclave_timeout_ms), "MS",
      "deadline of one enclave call (default 10000)"},
-    {"connect-timeout-ms", K_INT, F(connect_timeout_ms), "MS",
+    {"connect-timeout-ms", NW_HOST_K_INT, F(connect_timeout_ms), "MS",
      "enclave connect timeout (default 1000)"},
-    {"secret-ttl-ms", K_INT, F(secret_ttl_ms), "MS",
+    {"secret-ttl-ms", NW_HOST_K_INT, F(secret_ttl_ms), "MS",
      "reuse a Secrets Manager value this long (default 500; 0: read every time)"},
-    {"secret-stale-s", K_INT, F(secret_stale_s), "S",
+    {"secret-stale-s", NW_HOST_K_INT, F(secret_stale_s), "S",
      "when Secrets Manager is unreachable, use a cached value up to this old (default 900; 0: "
      "never)"},
-    {"aws-credentials", K_STR, F(aws_credentials), "imds|env",
+    {"aws-credentials", NW_HOST_K_STR, F(aws_credentials), "imds|env",
      "instance role from IMDSv2 (default) or AWS_* variables"},
-    {"region", K_STR, F(region), "R", "AWS region (default AWS_REGION, else IMDS)"},
-    {"kms-mode", K_STR, F(kms_mode), "relay|direct", "how the enclave reaches KMS (default relay)"},
-    {"enclave-kms-addr", K_STR, F(enclave_kms_addr), "ADDR",
+    {"region", NW_HOST_K_STR, F(region), "R", "AWS region (default AWS_REGION, else IMDS)"},
+    {"kms-mode", NW_HOST_K_STR, F(kms_mode), "relay|direct",
+     "how the enclave reaches KMS (default relay)"},
+    {"enclave-kms-addr", NW_HOST_K_STR, F(enclave_kms_addr), "ADDR",
      "KMS address as the enclave sees it (enclave default vsock:3:8000)"},
-    {"kms-key-id", K_STR, F(kms_key_id), "ID", "KMS key for generated keys"},
-    {"enclave-nsm", K_STR, F(enclave_nsm), "PATH",
+    {"kms-key-id", NW_HOST_K_STR, F(kms_key_id), "ID", "KMS key for generated keys"},
+    {"enclave-nsm", NW_HOST_K_STR, F(enclave_nsm), "PATH",
      "NSM device of the enclave (/dev/nsm, or unix:PATH to the simulator)"},
-    {"db-secret-id", K_STR, F(db_secret_id), "ID",
+    {"db-secret-id", NW_HOST_K_STR, F(db_secret_id), "ID",
      "RDS secret (JSON username, password, host, port, dbname), read at every (re)connect"},
-    {"db-host", K_STR, F(db_host), "NAME", "database host name for TLS (overrides the secret)"},
-    {"db-hostaddr", K_STR, F(db_hostaddr), "IP",
+    {"db-host", NW_HOST_K_STR, F(db_host), "NAME",
+     "database host name for TLS (overrides the secret)"},
+    {"db-hostaddr", NW_HOST_K_STR, F(db_hostaddr), "IP",
      "where the enclave connects: its local nw-proxy (default 127.0.0.1)"},
-    {"db-port", K_INT, F(db_port), "N", "database port as the enclave reaches it"},
-    {"db-name", K_STR, F(db_name), "NAME", "database name (overrides the secret)"},
-    {"db-user", K_STR, F(db_user), "NAME", "database user (overrides the secret)"},
-    {"db-password-file", K_STR, F(db_password_file), "FILE",
+    {"db-port", NW_HOST_K_INT, F(db_port), "N", "database port as the enclave reaches it"},
+    {"db-name", NW_HOST_K_STR, F(db_name), "NAME", "database name (overrides the secret)"},
+    {"db-user", NW_HOST_K_STR, F(db_user), "NAME", "database user (overrides the secret)"},
+    {"db-password-file", NW_HOST_K_STR, F(db_password_file), "FILE",
      "database password (overrides the secret)"},
-    {"db-sslmode", K_STR, F(db_sslmode), "MODE", "libpq sslmode (enclave default verify-full)"},
-    {"db-sslrootcert", K_STR, F(db_sslrootcert), "FILE",
+    {"db-sslmode", NW_HOST_K_STR, F(db_sslmode), "MODE",
+     "libpq sslmode (enclave default verify-full)"},
+    {"db-sslrootcert", NW_HOST_K_STR, F(db_sslrootcert), "FILE",
      "CA bundle path inside the enclave for the database certificate"},
-    {"audit", K_STR, F(audit), "required|best_effort|off", "audit mode (enclave default required)"},
-    {"key-cache-ttl-s", K_INT, F(key_cache_ttl_s), "S",
+    {"audit", NW_HOST_K_STR, F(audit), "required|best_effort|off",
+     "audit mode (enclave default required)"},
+    {"key-cache-ttl-s", NW_HOST_K_INT, F(key_cache_ttl_s), "S",
      "enclave key cache TTL (enclave default 900; 0 disables)"},
-    {"log-level", K_LEVEL, F(log_level), "L", "debug|info|warn|error (default info)"},
-    {"log-json", K_BOOL, F(log_json), NULL, "log JSON lines instead of text"},
-    {"config", K_CONFIG, 0, "FILE", "JSON file of these options ({\"listen\": \"tcp:...\", ...})"},
-    {"help", K_BOOL, F(help), NULL, "this text"},
-    {"version", K_BOOL, F(version), NULL, "print the version"},
+    {"log-level", NW_HOST_K_LEVEL, F(log_level), "L", "debug|info|warn|error (default info)"},
+    {"log-json", NW_HOST_K_BOOL, F(log_json), NULL, "log JSON lines instead of text"},
+    {"config", NW_HOST_K_CONFIG, 0, "FILE",
+     "JSON file of these options ({\"listen\": \"tcp:...\", ...})"},
+    {"help", NW_HOST_K_BOOL, F(help), NULL, "this text"},
+    {"version", NW_HOST_K_BOOL, F(version), NULL, "print the version"},
 };
 
 const char nw_host_usage[] =
@@ -116,7 +132,7 @@ set_opt(struct nw_host_config *cfg, const struct opt *o, const char *v, struct n
     char *base = (char *)cfg;
     long long n = 0;
     switch (o->kind) {
-        case K_STR: {
+        case NW_HOST_K_STR: {
             char **slot = (char **)(void *)(base + o->off);
             size_t len = strlen(v);
             char *copy = nw_malloc(len + 1);
@@ -127,31 +143,31 @@ set_opt(struct nw_host_config *cfg, const struct opt *o, const char *v, struct n
             *slot = copy;
             return NW_OK;
         }
-        case K_UINT:
+        case NW_HOST_K_UINT:
             if (!parse_num(v, 0, UINT32_MAX, &n))
                 break;
             *(unsigned *)(void *)(base + o->off) = (unsigned)n;
             return NW_OK;
-        case K_INT:
+        case NW_HOST_K_INT:
             if (!parse_num(v, -1, INT32_MAX, &n))
                 break;
             *(int *)(void *)(base + o->off) = (int)n;
             return NW_OK;
-        case K_SIZE:
+        case NW_HOST_K_SIZE:
             if (!parse_num(v, 1, (long long)1 << 30, &n))
                 break;
             *(size_t *)(void *)(base + o->off) = (size_t)n;
             return NW_OK;
-        case K_BOOL:
+        case NW_HOST_K_BOOL:
             if (strcmp(v, "true") != 0 && strcmp(v, "false") != 0)
                 break;
             *(bool *)(void *)(base + o->off) = strcmp(v, "true") == 0;
             return NW_OK;
-        case K_LEVEL:
+        case NW_HOST_K_LEVEL:
             if (!nw_log_level_parse(v, (enum nw_log_level *)(void *)(base + o->off)))
                 break;
             return NW_OK;
-        case K_CONFIG:
+        case NW_HOST_K_CONFIG:
             return NW_OK;
     }
     return nw_diag_set(d, NW_ERR_CONFIG, "--%s: invalid value", o->name);
@@ -175,7 +191,7 @@ static nw_err load_file(struct nw_host_config *cfg, const char *path, struct nw_
         char text[32];
         const char *value = text;
         const struct opt *o = find_opt(key, strlen(key));
-        if (o == NULL || o->kind == K_CONFIG || strcmp(key, "help") == 0 ||
+        if (o == NULL || o->kind == NW_HOST_K_CONFIG || strcmp(key, "help") == 0 ||
             strcmp(key, "version") == 0) {
             err = nw_diag_set(d, NW_ERR_CONFIG, "--config %s: unknown option \"%.64s\"", path, key);
             break;
@@ -270,7 +286,7 @@ nw_err nw_host_config_parse(struct nw_host_config *cfg, struct nw_diag *d, int a
         if (o == NULL)
             return nw_diag_set(d, NW_ERR_CONFIG, "unknown option \"%.64s\"", a);
         const char *v = eq != NULL ? eq + 1 : NULL;
-        if (v == NULL && o->kind == K_BOOL)
+        if (v == NULL && o->kind == NW_HOST_K_BOOL)
             v = "true";
         else if (v == NULL && i + 1 < argc)
             v = argv[++i];
@@ -284,7 +300,7 @@ nw_err nw_host_config_parse(struct nw_host_config *cfg, struct nw_diag *d, int a
 void nw_host_config_clear(struct nw_host_config *cfg)
 {
     for (size_t i = 0; i < NW_ARRAY_LEN(opts); i++)
-        if (opts[i].kind == K_STR) {
+        if (opts[i].kind == NW_HOST_K_STR) {
             char **slot = (char **)(void *)((char *)cfg + opts[i].off);
             nw_free(*slot);
             *slot = NULL;
