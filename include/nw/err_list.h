@@ -15,6 +15,7 @@
 #include <nw/err_core_msg.h>
 #include <nw/err_core_tx.h>
 #include <nw/err_devaws.h>
+#include <nw/err_host.h>
 #include <nw/err_net.h>
 #include <nw/err_store.h>
 
@@ -62,6 +63,7 @@
  NW_ERRORS_CORE_MSG(X) \
  NW_ERRORS_CLI(X)      \
  NW_ERRORS_NET(X)      \
- NW_ERRORS_AWS(X) NW_ERRORS_ATTEST(X) NW_ERRORS_STORE(X) NW_ERRORS_API(X) NW_ERRORS_DEVAWS(X)
+ NW_ERRORS_AWS(X)      \
+ NW_ERRORS_ATTEST(X) NW_ERRORS_STORE(X) NW_ERRORS_API(X) NW_ERRORS_DEVAWS(X) NW_ERRORS_HOST(X)
 
 #endif /* NW_ERR_LIST_H */

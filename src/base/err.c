@@ -87,10 +87,12 @@ enum nw_err_class nw_err_class(nw_err err)
         case NW_ERR_KEY_DISABLED:
         case NW_ERR_KEY_MISMATCH:
         case NW_ERR_PROXY_DENIED:
+        case NW_ERR_CLIENT_CERT:
             return NW_ERR_CLASS_DENIED;
         case NW_ERR_NOT_FOUND:
         case NW_ERR_KEY_NOT_FOUND:
         case NW_ERR_AWS_NOT_FOUND:
+        case NW_ERR_ROUTE_NOT_FOUND:
             return NW_ERR_CLASS_NOT_FOUND;
         case NW_ERR_EXISTS:
         case NW_ERR_AWS_EXISTS:
@@ -117,6 +119,7 @@ enum nw_err_class nw_err_class(nw_err err)
         case NW_ERR_WIRE_TRUNCATED:
         case NW_ERR_NSM_UNAVAILABLE:
         case NW_ERR_NSM_IO:
+        case NW_ERR_ENCLAVE_UNAVAILABLE:
             return NW_ERR_CLASS_UNAVAILABLE;
         case NW_ERR_NOMEM:
         case NW_ERR_INTERNAL:
@@ -133,6 +136,8 @@ enum nw_err_class nw_err_class(nw_err err)
         case NW_ERR_NSM_RESPONSE:
         case NW_ERR_NSM_INTERNAL:
         case NW_ERR_NSM_INVALID_RESPONSE:
+        case NW_ERR_ENCLAVE_PROTOCOL:
+        case NW_ERR_DB_SECRET_FORMAT:
             return NW_ERR_CLASS_INTERNAL;
         default:
             break;
