@@ -1,0 +1,3 @@
+# The nw CLI (issue 13 points 4-14, issue 9 point 4), label cli: unit tests of the pieces under
+# it, and shell/Python scripts that drive the real binaries.
+nw_add_unit_test(cli SOURCES ${CMAKE_CURRENT_LIST_DIR}/test_cli_units.c LIBS nwcli LABELS cli)
