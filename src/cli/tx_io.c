@@ -9,6 +9,7 @@
 #include <nw/ethaddr.h>
 #include <nw/hex.h>
 #include <nw/mem.h>
+#include <nw/quantity.h>
 
 #include "cli_tx.h"
 
@@ -25,6 +26,67 @@ bool nw_cli_tx_format_parse(enum nw_cli_tx_format *f, const char *text)
     return true;
 }
 
+/* A JSON-RPC quantity (0x-hex string or JSON integer) as a u256. */
+static nw_err rpc_quantity(struct nw_u256 *v, const json_t *j)
+{
+    if (json_is_integer(j) && json_integer_value(j) >= 0) {
+        *v = nw_u256_from_u64((uint64_t)json_integer_value(j));
+        return NW_OK;
+    }
+    if (!json_is_string(j))
+        return NW_ERR_TX_FIELD_TYPE;
+    return nw_quantity_parse(v, nw_cur_of(json_string_value(j), json_string_length(j)));
+}
+
+/*
+ * A JSON-RPC transaction object (eth_signTransaction's, or what decode-tx prints) turned into
+ * the dict nw_tx_from_json reads: the signature and derived members go, "input" becomes
+ * "data", value in wei becomes its exact ether text, type a number. Everything else is left
+ * to nw_tx_from_json's strict checks (unknown members are still refused; from is checked).
+ */
+static nw_err rpc_to_dict(json_t *o, struct nw_diag *diag)
+{
+    static const char *const derived[] = {"hash",
+                                          "signingHash",
+                                          "v",
+                                          "r",
+                                          "s",
+                                          "yParity",
+                                          "valueWei",
+                                          "valueEther",
+                                          "blockHash",
+                                          "blockNumber",
+                                          "transactionIndex"};
+    struct nw_u256 v;
+    for (size_t i = 0; i < NW_ARRAY_LEN(derived); i++)
+        (void)json_object_del(o, derived[i]);
+    json_t *input = json_object_get(o, "input");
+    if (input != NULL) {
+        if (json_object_get(o, "data") != NULL && !json_equal(input, json_object_get(o, "data")))
+            return nw_diag_set(diag, NW_ERR_INVALID_ARG, "input and data differ");
+        json_incref(input);
+        (void)json_object_del(o, "input");
+        NW_ENSURE(json_object_set_new(o, "data", input) == 0, NW_ERR_NOMEM);
+    }
+    json_t *val = json_object_get(o, "value");
+    if (val != NULL) {
+        char ether[81];
+        nw_err err = rpc_quantity(&v, val);
+        if (err != NW_OK)
+            return nw_diag_set(diag, err, "field 'value' (wei, a 0x quantity)");
+        nw_wei_to_ether_text(ether, &v);
+        NW_ENSURE(json_object_set_new(o, "value", json_string(ether)) == 0, NW_ERR_NOMEM);
+    }
+    json_t *type = json_object_get(o, "type");
+    if (json_is_string(type)) {
+        uint64_t t = 0;
+        if (rpc_quantity(&v, type) != NW_OK || !nw_u256_to_u64(&v, &t) || t > 0xff)
+            return nw_diag_set(diag, NW_ERR_TX_TYPE, "field 'type'");
+        NW_ENSURE(json_object_set_new(o, "type", json_integer((json_int_t)t)) == 0, NW_ERR_NOMEM);
+    }
+    return NW_OK;
+}
+
 nw_err nw_cli_tx_parse(struct nw_tx *tx,
                        struct nw_diag *diag,
                        struct nw_cur json,
@@ -32,7 +94,23 @@ nw_err nw_cli_tx_parse(struct nw_tx *tx,
 {
     if (format == NW_CLI_TX_DICT)
         return nw_tx_from_json(tx, diag, json);
-    return nw_diag_set(diag, NW_ERR_UNSUPPORTED, "--format rpc is not available in this build");
+    json_error_t je;
+    char *text = NULL;
+    json_t *o = json_loadb((const char *)json.ptr, json.len, JSON_REJECT_DUPLICATES, &je);
+    nw_err err = NW_OK;
+    if (o == NULL)
+        return nw_diag_set(diag, NW_ERR_JSON, "line %d column %d", je.line, je.column);
+    if (!json_is_object(o))
+        err = nw_diag_set(diag, NW_ERR_TX_NOT_OBJECT, "the transaction must be an object");
+    if (err == NW_OK)
+        err = rpc_to_dict(o, diag);
+    if (err == NW_OK && (text = json_dumps(o, JSON_COMPACT | JSON_PRESERVE_ORDER)) == NULL)
+        err = NW_ERR_NOMEM;
+    if (err == NW_OK)
+        err = nw_tx_from_json(tx, diag, nw_cur_str(text));
+    nw_cli_json_free(text);
+    json_decref(o);
+    return err;
 }
 
 void nw_cli_decoded_init(struct nw_cli_decoded *d)
