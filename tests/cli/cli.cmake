@@ -5,3 +5,5 @@ add_test(NAME cli.conventions COMMAND sh ${CMAKE_CURRENT_LIST_DIR}/conventions_c
 set_tests_properties(cli.conventions PROPERTIES LABELS cli TIMEOUT 120)
 add_test(NAME cli.tx COMMAND sh ${CMAKE_CURRENT_LIST_DIR}/tx_cli.sh $<TARGET_FILE:nw>)
 set_tests_properties(cli.tx PROPERTIES LABELS cli TIMEOUT 120)
+add_test(NAME cli.keystore COMMAND sh ${CMAKE_CURRENT_LIST_DIR}/keystore_cli.sh $<TARGET_FILE:nw>)
+set_tests_properties(cli.keystore PROPERTIES LABELS cli TIMEOUT 300)

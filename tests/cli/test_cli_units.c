@@ -243,6 +243,13 @@ static void test_opt(void **state)
     char *a7[] = {S("test"), S("--zzzzzzzz"), NULL};
     assert_int_equal(parse(&p, a7, 2, &key, &jsonl), NW_OPT_ERROR);
     assert_string_equal(p.error, "unknown option '--zzzzzzzz'");
+    char *a12[] = {S("test"), S("--key"), S("k"), NULL}; /* no GNU abbreviations */
+    assert_int_equal(parse(&p, a12, 3, &key, &jsonl), NW_OPT_ERROR);
+    assert_string_equal(p.error, "unknown option '--key' (did you mean '--key-file'?)");
+    char *a13[] = {S("test"), S("--js"), NULL};
+    assert_int_equal(parse(&p, a13, 2, &key, &jsonl), NW_OPT_ERROR);
+    char *a14[] = {S("test"), S("--hel"), NULL};
+    assert_int_equal(parse(&p, a14, 2, &key, &jsonl), NW_OPT_ERROR);
     char *a8[] = {S("test"), S("-h"), NULL};
     assert_int_equal(parse(&p, a8, 2, &key, &jsonl), NW_OPT_HELP);
     char *a9[] = {S("test"), S("--version"), NULL};
