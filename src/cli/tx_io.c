@@ -26,65 +26,41 @@ bool nw_cli_tx_format_parse(enum nw_cli_tx_format *f, const char *text)
     return true;
 }
 
-/* A JSON-RPC quantity (0x-hex string or JSON integer) as a u256. */
-static nw_err rpc_quantity(struct nw_u256 *v, const json_t *j)
-{
-    if (json_is_integer(j) && json_integer_value(j) >= 0) {
-        *v = nw_u256_from_u64((uint64_t)json_integer_value(j));
-        return NW_OK;
-    }
-    if (!json_is_string(j))
-        return NW_ERR_TX_FIELD_TYPE;
-    return nw_quantity_parse(v, nw_cur_of(json_string_value(j), json_string_length(j)));
-}
+/* The members decode-tx adds to a transaction object (and a node's receipt fields): what
+ * --format rpc drops before reading the object, so decode-tx's output signs again. */
+static const char *const DERIVED[] = {"hash",
+                                      "signingHash",
+                                      "v",
+                                      "r",
+                                      "s",
+                                      "yParity",
+                                      "valueWei",
+                                      "valueEther",
+                                      "valid",
+                                      "reasons",
+                                      "blockHash",
+                                      "blockNumber",
+                                      "transactionIndex"};
 
-/*
- * A JSON-RPC transaction object (eth_signTransaction's, or what decode-tx prints) turned into
- * the dict nw_tx_from_json reads: the signature and derived members go, "input" becomes
- * "data", value in wei becomes its exact ether text, type a number. Everything else is left
- * to nw_tx_from_json's strict checks (unknown members are still refused; from is checked).
- */
-static nw_err rpc_to_dict(json_t *o, struct nw_diag *diag)
+/* Read a JSON-RPC object; when it carries decode-tx's derived members, read it without them. */
+static nw_err rpc_parse(struct nw_tx *tx, struct nw_diag *diag, struct nw_cur json)
 {
-    static const char *const derived[] = {"hash",
-                                          "signingHash",
-                                          "v",
-                                          "r",
-                                          "s",
-                                          "yParity",
-                                          "valueWei",
-                                          "valueEther",
-                                          "blockHash",
-                                          "blockNumber",
-                                          "transactionIndex"};
-    struct nw_u256 v;
-    for (size_t i = 0; i < NW_ARRAY_LEN(derived); i++)
-        (void)json_object_del(o, derived[i]);
-    json_t *input = json_object_get(o, "input");
-    if (input != NULL) {
-        if (json_object_get(o, "data") != NULL && !json_equal(input, json_object_get(o, "data")))
-            return nw_diag_set(diag, NW_ERR_INVALID_ARG, "input and data differ");
-        json_incref(input);
-        (void)json_object_del(o, "input");
-        NW_ENSURE(json_object_set_new(o, "data", input) == 0, NW_ERR_NOMEM);
-    }
-    json_t *val = json_object_get(o, "value");
-    if (val != NULL) {
-        char ether[81];
-        nw_err err = rpc_quantity(&v, val);
-        if (err != NW_OK)
-            return nw_diag_set(diag, err, "field 'value' (wei, a 0x quantity)");
-        nw_wei_to_ether_text(ether, &v);
-        NW_ENSURE(json_object_set_new(o, "value", json_string(ether)) == 0, NW_ERR_NOMEM);
-    }
-    json_t *type = json_object_get(o, "type");
-    if (json_is_string(type)) {
-        uint64_t t = 0;
-        if (rpc_quantity(&v, type) != NW_OK || !nw_u256_to_u64(&v, &t) || t > 0xff)
-            return nw_diag_set(diag, NW_ERR_TX_TYPE, "field 'type'");
-        NW_ENSURE(json_object_set_new(o, "type", json_integer((json_int_t)t)) == 0, NW_ERR_NOMEM);
-    }
-    return NW_OK;
+    nw_err err = nw_tx_from_rpc_json(tx, diag, json);
+    if (err != NW_ERR_TX_UNKNOWN_FIELD)
+        return err;
+    json_t *o = json_loadb((const char *)json.ptr, json.len, JSON_REJECT_DUPLICATES, NULL);
+    bool any = false;
+    for (size_t i = 0; o != NULL && i < NW_ARRAY_LEN(DERIVED); i++)
+        any |= json_object_del(o, DERIVED[i]) == 0;
+    char *text = any ? json_dumps(o, JSON_COMPACT | JSON_PRESERVE_ORDER) : NULL;
+    json_decref(o);
+    if (text == NULL)
+        return err; /* nothing of decode-tx's: the unknown member is the caller's */
+    memset(diag, 0, sizeof(*diag));
+    nw_tx_clear(tx);
+    err = nw_tx_from_rpc_json(tx, diag, nw_cur_str(text));
+    nw_cli_json_free(text);
+    return err;
 }
 
 nw_err nw_cli_tx_parse(struct nw_tx *tx,
@@ -94,23 +70,7 @@ nw_err nw_cli_tx_parse(struct nw_tx *tx,
 {
     if (format == NW_CLI_TX_DICT)
         return nw_tx_from_json(tx, diag, json);
-    json_error_t je;
-    char *text = NULL;
-    json_t *o = json_loadb((const char *)json.ptr, json.len, JSON_REJECT_DUPLICATES, &je);
-    nw_err err = NW_OK;
-    if (o == NULL)
-        return nw_diag_set(diag, NW_ERR_JSON, "line %d column %d", je.line, je.column);
-    if (!json_is_object(o))
-        err = nw_diag_set(diag, NW_ERR_TX_NOT_OBJECT, "the transaction must be an object");
-    if (err == NW_OK)
-        err = rpc_to_dict(o, diag);
-    if (err == NW_OK && (text = json_dumps(o, JSON_COMPACT | JSON_PRESERVE_ORDER)) == NULL)
-        err = NW_ERR_NOMEM;
-    if (err == NW_OK)
-        err = nw_tx_from_json(tx, diag, nw_cur_str(text));
-    nw_cli_json_free(text);
-    json_decref(o);
-    return err;
+    return rpc_parse(tx, diag, json);
 }
 
 void nw_cli_decoded_init(struct nw_cli_decoded *d)
@@ -185,12 +145,31 @@ out:
     return rc;
 }
 
+/* "valid" and, when false, "reasons": [{"code","message"}] (nw_tx_validate). */
+static nw_err put_validity(json_t *o, const struct nw_cli_decoded *d)
+{
+    static struct nw_tx_validity v;
+    nw_tx_validate(&v, &d->tx, &d->st);
+    NW_ENSURE(json_object_set_new(o, "valid", json_boolean(v.valid)) == 0, NW_ERR_NOMEM);
+    if (v.valid)
+        return NW_OK;
+    json_t *list = json_array();
+    NW_ENSURE(list != NULL && json_object_set_new(o, "reasons", list) == 0, NW_ERR_NOMEM);
+    for (size_t i = 0; i < v.count && i < NW_TX_MAX_REASONS; i++) {
+        json_t *r =
+            json_pack("{s:s,s:s}", "code", nw_err_code(v.reasons[i].code), "message",
+                      v.reasons[i].msg[0] ? v.reasons[i].msg : nw_err_str(v.reasons[i].code));
+        NW_ENSURE(r != NULL && json_array_append_new(list, r) == 0, NW_ERR_NOMEM);
+    }
+    return NW_OK;
+}
+
 nw_err nw_cli_decoded_json(struct nw_buf *out, const struct nw_cli_decoded *d)
 {
     struct nw_buf base;
     json_t *o = NULL;
     char *text = NULL;
-    char dec[79], ether[81];
+    char dec[79], ether[82];
     nw_err err;
     nw_buf_init(&base, out->max, false);
     NW_CHECK(nw_tx_to_json(&base, &d->tx, &d->st, d->sender));
@@ -201,6 +180,7 @@ nw_err nw_cli_decoded_json(struct nw_buf *out, const struct nw_cli_decoded *d)
     NW_CHECK_COND(json_object_set_new(o, "valueWei", json_string(dec)) == 0 &&
                       json_object_set_new(o, "valueEther", json_string(ether)) == 0,
                   NW_ERR_NOMEM);
+    NW_CHECK(put_validity(o, d));
     text = json_dumps(o, JSON_COMPACT | JSON_PRESERVE_ORDER);
     NW_CHECK_COND(text != NULL, NW_ERR_NOMEM);
     NW_CHECK(nw_buf_append_str(out, text));

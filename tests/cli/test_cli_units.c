@@ -12,6 +12,7 @@
 #include <nw/answer.h>
 #include <nw/base64.h>
 #include <nw/opt.h>
+#include <nw/quantity.h>
 
 #include "cli/cli.h"
 #include "cli/keystore.h"
@@ -102,7 +103,7 @@ static void test_ether_text(void **state)
              {1500000000000000000ull, "1.5"},
              {18446744073709551615ull, "18.446744073709551615"}};
     for (size_t i = 0; i < NW_ARRAY_LEN(v); i++) {
-        char t[81];
+        char t[82];
         struct nw_u256 w = nw_u256_from_u64(v[i].wei);
         nw_wei_to_ether_text(t, &w);
         assert_string_equal(t, v[i].ether);

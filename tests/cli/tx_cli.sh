@@ -66,6 +66,25 @@ done
     "$nw" sign-tx --format rpc --key-file "$dir/key" >/dev/null 2>"$dir/e"; rc=$?
 [ $rc -eq 1 ] && grep -q 'from' "$dir/e"; check "--format rpc: a from of someone else is refused" $?
 
+# decode-tx flags what the network would refuse: valid true, or false with the reasons (the
+# EIP-155 example with s replaced by n - s and v flipped: the same signer, a high s, EIP-2).
+grep -q '"valid":true' "$dir/d1"; check "decode-tx: valid true" $?
+eip155=0xf86c098504a817c800825208943535353535353535353535353535353535353535880de0b6b3a76400008025a028ef61340bd939bc2195fe537567866003e1a15d3c71ff63e1590620aa636276a067cbe9d8997f761aecb703304b3800ccf555c9f3dc64214b297fb1966a3b6d83
+if command -v python3 >/dev/null 2>&1; then
+    high=$(python3 -c '
+import sys
+b = bytearray.fromhex(sys.argv[1][2:])
+n = 0xfffffffffffffffffffffffffffffffebaaedce6af48a03bbfd25e8cd0364141
+s = int.from_bytes(b[-32:], "big")
+b[-32:] = (n - s).to_bytes(32, "big")
+b[-67] ^= 0x25 ^ 0x26
+print("0x" + b.hex())' "$eip155")
+    "$nw" decode-tx "$high" >"$dir/h" 2>"$dir/e"; rc=$?
+    [ $rc -eq 0 ] && grep -q '"valid":false' "$dir/h" && grep -q '"code":"tx_high_s"' "$dir/h" &&
+        "$nw" decode-tx "$eip155" | grep -q "$(sed 's/.*"from":"\([^"]*\)".*/\1/' "$dir/h")"
+    check "decode-tx: a high-s signature is valid:false with its reason" $?
+fi
+
 # keygen --out -: the key on stdout, no file named "-".
 (cd "$dir" && "$nw" keygen --out - >"$dir/k2.txt") && [ ! -e "$dir/-" ] &&
     grep -q '^[0-9a-f]\{64\}$' "$dir/k2.txt" && [ "$(wc -l <"$dir/k2.txt")" -eq 1 ]
