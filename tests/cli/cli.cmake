@@ -15,3 +15,12 @@ if(TARGET nw-devaws)
         set_tests_properties(cli.aws PROPERTIES LABELS "cli;integration" TIMEOUT 180)
     endif()
 endif()
+# Point 14: `cmake --install` puts the binaries in a prefix, and they run from there.
+add_test(NAME cli.install COMMAND sh -c
+    "d=$(mktemp -d) && trap 'rm -rf \"$d\"' EXIT && \"${CMAKE_COMMAND}\" --install \"${PROJECT_BINARY_DIR}\" --prefix \"$d\" >/dev/null && \"$d/bin/nw\" --version | grep -q '^nw ' && test -x \"$d/bin/nw-devaws\" && test -x \"$d/bin/nw-proxy\" && echo 'install: nw, nw-devaws, nw-proxy in PREFIX/bin'")
+set_tests_properties(cli.install PROPERTIES LABELS cli TIMEOUT 60)
+# Point 14: docs/cli.md shows every command `nw --help` lists.
+add_test(NAME cli.docs COMMAND sh -c
+    "\"$0\" --help | sed -n 's/^  \\([a-z][a-z0-9-]*\\( [a-z][a-z0-9-]*\\)\\?\\)  .*/\\1/p' | while IFS= read -r c; do grep -q \"nw $c\" \"$1\" || { echo \"docs/cli.md lacks nw $c\"; exit 1; }; done && echo 'docs/cli.md: every command shown'"
+    $<TARGET_FILE:nw> ${PROJECT_SOURCE_DIR}/docs/cli.md)
+set_tests_properties(cli.docs PROPERTIES LABELS cli TIMEOUT 30)
