@@ -35,6 +35,15 @@ void nw_opt_init(struct nw_opt_parser *p, const struct nw_opt_cmd *cmd, int argc
     p->optind = argc;
 }
 
+void nw_opt_init_in_order(struct nw_opt_parser *p,
+                          const struct nw_opt_cmd *cmd,
+                          int argc,
+                          char **argv)
+{
+    nw_opt_init(p, cmd, argc, argv);
+    p->in_order = true;
+}
+
 static size_t table_len(const struct nw_opt *t)
 {
     size_t n = 0;
@@ -50,7 +59,9 @@ static bool build(struct nw_opt_parser *p)
     size_t n = table_len(t), s = 0;
     if (n > NW_OPT_MAX)
         return false;
-    p->shorts[s++] = ':'; /* report a missing value as ':' and print nothing */
+    if (p->in_order)
+        p->shorts[s++] = '+'; /* POSIX order: the first operand ends the options */
+    p->shorts[s++] = ':';     /* report a missing value as ':' and print nothing */
     for (size_t i = 0; i < n; i++) {
         p->longs[i] = (struct option){t[i].name, t[i].arg ? required_argument : no_argument, NULL,
                                       LONG_BASE + (int)i};
