@@ -93,6 +93,7 @@ struct nw_opt_parser {
     int optind;      /* after NW_OPT_END: index in argv of the first operand */
     char error[256]; /* after NW_OPT_ERROR: what was wrong (no trailing newline) */
     bool started;
+    bool in_order;
     struct option longs[NW_OPT_MAX + 3];
     char shorts[3 * NW_OPT_MAX + 8];
 };
@@ -104,6 +105,15 @@ struct nw_opt_parser {
  */
 void nw_opt_init(struct nw_opt_parser *p, const struct nw_opt_cmd *cmd, int argc, char **argv)
     NW_NONNULL(1, 2, 4);
+
+/*
+ * As nw_opt_init, but the first operand ends the options (POSIX order), for a command whose
+ * operands are a subcommand with words of its own ("nw-devaws admin --state D create-role X").
+ */
+void nw_opt_init_in_order(struct nw_opt_parser *p,
+                          const struct nw_opt_cmd *cmd,
+                          int argc,
+                          char **argv) NW_NONNULL(1, 2, 4);
 
 /*
  * The next option.

@@ -35,6 +35,15 @@ void nw_opt_init(struct nw_opt_parser *p, const struct nw_opt_cmd *cmd, int argc
     p->optind = argc;
 }
 
+void nw_opt_init_in_order(struct nw_opt_parser *p,
+                          const struct nw_opt_cmd *cmd,
+                          int argc,
+                          char **argv)
+{
+    nw_opt_init(p, cmd, argc, argv);
+    p->in_order = true;
+}
+
 static size_t table_len(const struct nw_opt *t)
 {
     size_t n = 0;
@@ -50,7 +59,9 @@ static bool build(struct nw_opt_parser *p)
     size_t n = table_len(t), s = 0;
     if (n > NW_OPT_MAX)
         return false;
-    p->shorts[s++] = ':'; /* report a missing value as ':' and print nothing */
+    if (p->in_order)
+        p->shorts[s++] = '+'; /* POSIX order: the first operand ends the options */
+    p->shorts[s++] = ':';     /* report a missing value as ':' and print nothing */
     for (size_t i = 0; i < n; i++) {
         p->longs[i] = (struct option){t[i].name, t[i].arg ? required_argument : no_argument, NULL,
                                       LONG_BASE + (int)i};
@@ -157,6 +168,27 @@ static int unknown(struct nw_opt_parser *p)
     return fail(p, "unknown option '--%.*s'", (int)(len > 80 ? 80 : len), name);
 }
 
+/*
+ * getopt_long accepts any unambiguous prefix of a long name ("--password" for
+ * "--password-file"). A prefix that happens to match is how a password ends up read as a
+ * file name, or a typo silently means something else: only exact names are taken.
+ */
+static bool exact(struct nw_opt_parser *p, int idx)
+{
+    const char *name = idx >= 0 ? p->cmd->opts[idx].name : idx == ID_HELP ? "help" : "version";
+    bool sep =
+        idx >= 0 && p->cmd->opts[idx].arg != NULL && optind >= 2 && p->argv[optind - 1] == optarg;
+    const char *text = p->argv[optind - (sep ? 2 : 1)];
+    if (strncmp(text, "--", 2) != 0)
+        return true;
+    size_t len = strcspn(text + 2, "=");
+    if (len == strlen(name) && strncmp(text + 2, name, len) == 0)
+        return true;
+    (void)fail(p, "unknown option '--%.*s' (did you mean '--%s'?)", (int)(len > 80 ? 80 : len),
+               text + 2, name);
+    return false;
+}
+
 int nw_opt_next(struct nw_opt_parser *p, const char **value)
 {
     *value = NULL;
@@ -182,6 +214,8 @@ int nw_opt_next(struct nw_opt_parser *p, const char **value)
         return fail(p, "an option needs a value");
     }
     int idx = index_of(p, c);
+    if (c >= LONG_BASE && !exact(p, idx))
+        return NW_OPT_ERROR;
     if (idx == ID_HELP)
         return NW_OPT_HELP;
     if (idx == ID_VERSION)

@@ -12,7 +12,6 @@
 #include <time.h>
 
 #include <nw/attest.h>
-#include <nw/base64.h>
 #include <nw/hex.h>
 #include <nw/measure.h>
 
@@ -22,22 +21,17 @@ enum { O_DOC = 1, O_ROOT, O_AT, O_PCR, O_NONCE, O_MAX_AGE, O_ALLOW_DEBUG, O_FILE
 
 static const char EXIT_TEXT[] = "Exit: 0 ok; 1 error (JSON on stderr); 2 usage.";
 
-/* Read a document: raw CBOR (first byte 0xd2 tag or 0x84 array) or base64 text of it. */
+/* Read a document: raw COSE_Sign1 bytes or their base64 (nw_attest_doc_from_input). */
 static int read_doc(struct nw_buf *doc, const char *path)
 {
     struct nw_buf text;
     nw_buf_init(&text, 2 * NW_ATTEST_DOC_MAX, false);
     int rc = nw_cli_read_input(&text, path, text.max, "an attestation document (CBOR or base64)");
     if (rc == NW_CLI_EXIT_OK) {
-        struct nw_cur t = nw_buf_cur(&text);
-        nw_err err = NW_OK;
-        if (t.ptr[0] == 0xd2 || t.ptr[0] == 0x84)
-            err = nw_buf_append(doc, t.ptr, t.len);
-        else if ((err = nw_base64_decode(doc, t, true)) != NW_OK)
-            rc = nw_cli_fail_errf(err, "%s holds neither a CBOR document nor its base64",
+        nw_err err = nw_attest_doc_from_input(doc, nw_buf_cur(&text));
+        if (err != NW_OK)
+            rc = nw_cli_fail_errf(err, "%s",
                                   path == NULL || strcmp(path, "-") == 0 ? "stdin" : path);
-        if (err != NW_OK && rc == NW_CLI_EXIT_OK)
-            rc = nw_cli_fail_errf(err, "%s is too large", path);
     }
     nw_buf_clear(&text);
     return rc;
@@ -64,59 +58,6 @@ static bool parse_i64(const char *s, int64_t *out)
     if (end == NULL || *end != '\0' || errno == ERANGE)
         return false;
     *out = (int64_t)v;
-    return true;
-}
-
-/* Two decimal digits at s into *v; false if they are not digits. */
-static bool two(const char *s, int *v)
-{
-    if (s[0] < '0' || s[0] > '9' || s[1] < '0' || s[1] > '9')
-        return false;
-    *v = (s[0] - '0') * 10 + (s[1] - '0');
-    return true;
-}
-
-/*
- * RFC 3339 date-time (section 5.6): YYYY-MM-DDTHH:MM:SS[.frac](Z|+HH:MM|-HH:MM), 't', 'z' and
- * a space for 'T' accepted; the fraction is dropped. Leap second 60 is refused (time_t has none).
- */
-static bool parse_rfc3339(const char *s, int64_t *out)
-{
-    struct tm tm;
-    int y1, y2, mo, d, h, mi, sec, oh = 0, om = 0;
-    memset(&tm, 0, sizeof(tm));
-    if (strlen(s) < 20 || !two(s, &y1) || !two(s + 2, &y2) || s[4] != '-' || !two(s + 5, &mo) ||
-        s[7] != '-' || !two(s + 8, &d) || strchr("Tt ", s[10]) == NULL || !two(s + 11, &h) ||
-        s[13] != ':' || !two(s + 14, &mi) || s[16] != ':' || !two(s + 17, &sec))
-        return false;
-    const char *p = s + 19;
-    if (*p == '.') {
-        p++;
-        if (*p < '0' || *p > '9')
-            return false;
-        while (*p >= '0' && *p <= '9')
-            p++;
-    }
-    int sign = 0;
-    if ((*p == 'Z' || *p == 'z') && p[1] == '\0')
-        sign = 0;
-    else if ((*p == '+' || *p == '-') && two(p + 1, &oh) && p[3] == ':' && two(p + 4, &om) &&
-             p[6] == '\0' && oh <= 23 && om <= 59)
-        sign = *p == '+' ? 1 : -1;
-    else
-        return false;
-    if (mo < 1 || mo > 12 || d < 1 || d > 31 || h > 23 || mi > 59 || sec > 59)
-        return false;
-    tm.tm_year = y1 * 100 + y2 - 1900;
-    tm.tm_mon = mo - 1;
-    tm.tm_mday = d;
-    tm.tm_hour = h;
-    tm.tm_min = mi;
-    tm.tm_sec = sec;
-    time_t t = timegm(&tm);
-    if (t == (time_t)-1 || tm.tm_mday != d) /* 2026-02-30 normalises to March */
-        return false;
-    *out = (int64_t)t - sign * (int64_t)(oh * 3600 + om * 60);
     return true;
 }
 
@@ -162,7 +103,7 @@ static int verify_opt(struct verify_args *a, int id, const char *v)
             a->root = v;
             break;
         case O_AT:
-            if (!parse_i64(v, &n) && !parse_rfc3339(v, &n))
+            if (nw_attest_time_parse(&n, v) != NW_OK)
                 return nw_opt_usage_error(&verify_cmd, "--at wants Unix seconds or an RFC 3339 "
                                                        "time such as 2026-12-05T09:00:00Z");
             a->o.time_s = n;
@@ -186,39 +127,12 @@ static int verify_opt(struct verify_args *a, int id, const char *v)
             a->o.nonce = nw_cur_of(a->nonce.ptr ? a->nonce.ptr : (const uint8_t *)"", a->nonce.len);
             break;
         case O_ALLOW_DEBUG:
-            a->o.reject_debug = false;
+            a->o.allow_debug = true;
             break;
         default:
             break;
     }
     return 0;
-}
-
-/* A failed verification, with what the user can do about it. */
-static int verify_failed(nw_err err, const struct verify_args *a, struct nw_cur doc)
-{
-    static struct nw_attest_doc d;
-    if (err == NW_ERR_ATTEST_CERT_EXPIRED)
-        return nw_cli_fail_err(err, "to check a document as of its own time, give --at (Unix "
-                                    "seconds or RFC 3339)");
-    if (err == NW_ERR_ATTEST_DEBUG_MODE)
-        return nw_cli_fail_err(err, "PCR0 is all zero; --allow-debug accepts it");
-    if ((err == NW_ERR_ATTEST_PCR_MISMATCH || err == NW_ERR_ATTEST_PCR_MISSING) &&
-        nw_attest_parse(&d, doc) == NW_OK) {
-        for (size_t i = 0; i < a->o.pcr_count; i++) {
-            unsigned k = a->pcrs[i].index;
-            if ((d.pcr_present & (1u << k)) == 0)
-                return nw_cli_fail_errf(NW_ERR_ATTEST_PCR_MISSING, "PCR%u is not in the document",
-                                        k);
-            if (memcmp(d.pcrs[k], a->pcrs[i].value, NW_ATTEST_PCR_LEN) != 0) {
-                char hex[2 * NW_ATTEST_PCR_LEN + 1];
-                if (nw_hex_encode(hex, sizeof(hex), d.pcrs[k], NW_ATTEST_PCR_LEN, false) != NW_OK)
-                    hex[0] = '\0';
-                return nw_cli_fail_errf(NW_ERR_ATTEST_PCR_MISMATCH, "PCR%u is %s", k, hex);
-            }
-        }
-    }
-    return nw_cli_fail_err(err, NULL);
 }
 
 static int cmd_verify(int argc, char **argv)
@@ -231,7 +145,6 @@ static int cmd_verify(int argc, char **argv)
     int id, rc = NW_CLI_EXIT_USAGE;
     memset(&a, 0, sizeof(a));
     a.o.time_s = (int64_t)time(NULL);
-    a.o.reject_debug = true;
     nw_buf_init(&a.nonce, NW_ATTEST_FIELD_MAX, false);
     nw_buf_init(&docb, NW_ATTEST_DOC_MAX, false);
     nw_buf_init(&root, (size_t)64 * 1024, false);
@@ -259,8 +172,10 @@ static int cmd_verify(int argc, char **argv)
             goto out;
         a.o.root = nw_buf_cur(&root);
     }
-    nw_err err = nw_attest_verify(&doc, &a.o, nw_buf_cur(&docb));
-    rc = err == NW_OK ? print_doc(&doc) : verify_failed(err, &a, nw_buf_cur(&docb));
+    /* diag says what to do: which PCR differs, that --at or --allow-debug exist */
+    struct nw_diag diag = {0};
+    nw_err err = nw_attest_verify_diag(&doc, &diag, &a.o, nw_buf_cur(&docb));
+    rc = err == NW_OK ? print_doc(&doc) : nw_cli_fail_err(err, diag.code == err ? diag.msg : NULL);
 out:
     nw_buf_clear(&docb);
     nw_buf_clear(&root);

@@ -121,7 +121,8 @@ static int import_run(const char *in, const char *out, const char *pwfile)
     nw_buf_init(&pw, PASSWORD_MAX, true);
     struct nw_secp *secp = nw_cli_secp();
     if (secp == NULL ||
-        (rc = nw_cli_read_input(&file, in, KS_FILE_MAX, "a V3 key store (JSON)")) != NW_CLI_EXIT_OK ||
+        (rc = nw_cli_read_input(&file, in, KS_FILE_MAX, "a V3 key store (JSON)")) !=
+            NW_CLI_EXIT_OK ||
         (rc = get_password(&pw, pwfile, false)) != NW_CLI_EXIT_OK)
         goto out;
     rc = NW_CLI_EXIT_ERR;
@@ -134,8 +135,8 @@ static int import_run(const char *in, const char *out, const char *pwfile)
     }
     nw_ethaddr_format(a, addr);
     if (has_addr && memcmp(addr, file_addr, 20) != 0) {
-        rc = nw_cli_fail_errf(NW_ERR_KEYSTORE_ADDRESS, "the key is %s's, not the file's address",
-                              a);
+        rc =
+            nw_cli_fail_errf(NW_ERR_KEYSTORE_ADDRESS, "the key is %s's, not the file's address", a);
         goto out;
     }
     if ((err = nw_hex_encode(hex, sizeof(hex), key.b, 32, false)) == NW_OK) {
@@ -234,9 +235,10 @@ static int export_run(const char *key_file,
         (err = nw_ks_encrypt(&text, &key, addr, nw_buf_cur(&pw), params, rnd)) != NW_OK ||
         (err = nw_buf_append_byte(&text, '\n')) != NW_OK ||
         (err = nw_cli_write_new_file(out, text.ptr, text.len)) != NW_OK) {
-        rc = nw_cli_fail_errf(err, "%s", err == NW_ERR_EXISTS ? "refusing to overwrite the "
-                                                                "key store"
-                                                              : "export");
+        rc = nw_cli_fail_errf(err, "%s",
+                              err == NW_ERR_EXISTS ? "refusing to overwrite the "
+                                                     "key store"
+                                                   : "export");
         goto out;
     }
     rc = NW_CLI_EXIT_OK;

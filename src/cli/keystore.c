@@ -4,6 +4,8 @@
  * The order in decryption is the definition's: derive, check the MAC in constant time, and
  * only then decrypt, so a wrong password never produces a candidate key.
  */
+#include "keystore.h"
+
 #include <jansson.h>
 #include <openssl/core_names.h>
 #include <openssl/crypto.h>
@@ -16,14 +18,12 @@
 #include <nw/keccak.h>
 #include <nw/mem.h>
 
-#include "keystore.h"
-
-#define DK_LEN       32
-#define SALT_MAX     128
-#define DEFAULT_N    262144u
-#define DEFAULT_C    262144u
-#define DEFAULT_R    8u
-#define DEFAULT_P    1u
+#define DK_LEN    32
+#define SALT_MAX  128
+#define DEFAULT_N 262144u
+#define DEFAULT_C 262144u
+#define DEFAULT_R 8u
+#define DEFAULT_P 1u
 
 struct kdf_args {
     enum nw_ks_kdf kdf;
@@ -42,9 +42,8 @@ static nw_err derive(uint8_t dk[DK_LEN], const struct kdf_args *a, struct nw_cur
     int pkcs5 = 1; /* no SP 800-132 floor: the file's parameters are the file's */
     EVP_KDF *kdf = EVP_KDF_fetch(NULL, a->kdf == NW_KS_SCRYPT ? "SCRYPT" : "PBKDF2", NULL);
     EVP_KDF_CTX *ctx = kdf ? EVP_KDF_CTX_new(kdf) : NULL;
-    *q++ = OSSL_PARAM_construct_octet_string(OSSL_KDF_PARAM_PASSWORD,
-                                             (void *)(pw.len ? pw.ptr : (const uint8_t *)""),
-                                             pw.len);
+    *q++ = OSSL_PARAM_construct_octet_string(
+        OSSL_KDF_PARAM_PASSWORD, (void *)(pw.len ? pw.ptr : (const uint8_t *)""), pw.len);
     *q++ = OSSL_PARAM_construct_octet_string(OSSL_KDF_PARAM_SALT, (void *)a->salt, a->salt_len);
     if (a->kdf == NW_KS_SCRYPT) {
         *q++ = OSSL_PARAM_construct_uint64(OSSL_KDF_PARAM_SCRYPT_N, &n);
@@ -67,8 +66,8 @@ static nw_err derive(uint8_t dk[DK_LEN], const struct kdf_args *a, struct nw_cur
 }
 
 /* AES-128-CTR (encryption and decryption are the same operation). */
-static nw_err ctr(uint8_t *out, const uint8_t *in, size_t n, const uint8_t key16[16],
-                  const uint8_t iv16[16])
+static nw_err
+ctr(uint8_t *out, const uint8_t *in, size_t n, const uint8_t key16[16], const uint8_t iv16[16])
 {
     nw_err err = NW_ERR_CRYPTO;
     int l1 = 0, l2 = 0;
@@ -92,8 +91,13 @@ static void mac_of(uint8_t mac[32], const uint8_t dk[DK_LEN], const uint8_t *ct,
 }
 
 /* A hex member of exactly n bytes (n 0: 1..max bytes, length in *got). */
-static nw_err hex_member(uint8_t *out, size_t n, size_t max, size_t *got, const json_t *o,
-                         const char *name, struct nw_diag *diag)
+static nw_err hex_member(uint8_t *out,
+                         size_t n,
+                         size_t max,
+                         size_t *got,
+                         const json_t *o,
+                         const char *name,
+                         struct nw_diag *diag)
 {
     const char *s = json_string_value(json_object_get(o, name));
     struct nw_cur t = nw_cur_str(s);
@@ -105,7 +109,9 @@ static nw_err hex_member(uint8_t *out, size_t n, size_t max, size_t *got, const 
     if (s == NULL || want == 0 || want > (n ? n : max) || t.len != 2 * want ||
         nw_hex_decode_fixed(out, want, t, false) != NW_OK)
         return nw_diag_set(diag, NW_ERR_KEYSTORE_FORMAT, "member '%s' is not %s hex", name,
-                           n == 16 ? "16 bytes of" : n == 32 ? "32 bytes of" : "valid");
+                           n == 16   ? "16 bytes of"
+                           : n == 32 ? "32 bytes of"
+                                     : "valid");
     if (got != NULL)
         *got = want;
     return NW_OK;
@@ -164,8 +170,12 @@ static nw_err kdf_params(struct kdf_args *a, const json_t *crypto, struct nw_dia
 }
 
 /* Check the file's shape; fills the pieces the decryption needs. */
-static nw_err read_file(const json_t *root, struct kdf_args *a, uint8_t iv[16], uint8_t ct[32],
-                        uint8_t mac[32], struct nw_diag *diag)
+static nw_err read_file(const json_t *root,
+                        struct kdf_args *a,
+                        uint8_t iv[16],
+                        uint8_t ct[32],
+                        uint8_t mac[32],
+                        struct nw_diag *diag)
 {
     if (!json_is_object(root))
         return nw_diag_set(diag, NW_ERR_KEYSTORE_FORMAT, "not a JSON object");
@@ -210,15 +220,16 @@ nw_err nw_ks_decrypt(struct nw_seckey *key,
         if (t.len == 42 && t.ptr[0] == '0' && (t.ptr[1] == 'x' || t.ptr[1] == 'X'))
             t = nw_cur_of(t.ptr + 2, 40);
         NW_CHECK_COND(t.len == 40 && nw_hex_decode_fixed(addr20, 20, t, false) == NW_OK,
-                      nw_diag_set(diag, NW_ERR_KEYSTORE_FORMAT, "member 'address' is not 20 bytes "
-                                                               "of hex"));
+                      nw_diag_set(diag, NW_ERR_KEYSTORE_FORMAT,
+                                  "member 'address' is not 20 bytes "
+                                  "of hex"));
         *has_addr = true;
     }
     NW_CHECK(derive(dk, &a, password));
     mac_of(want, dk, ct, sizeof(ct));
-    NW_CHECK_COND(CRYPTO_memcmp(want, mac, 32) == 0,
-                  nw_diag_set(diag, NW_ERR_KEYSTORE_MAC, "wrong password, or the file was "
-                                                         "changed"));
+    NW_CHECK_COND(CRYPTO_memcmp(want, mac, 32) == 0, nw_diag_set(diag, NW_ERR_KEYSTORE_MAC,
+                                                                 "wrong password, or the file was "
+                                                                 "changed"));
     NW_CHECK(ctr(key->b, ct, sizeof(ct), dk, iv));
 out:
     nw_wipe(dk, sizeof(dk));
@@ -272,11 +283,11 @@ nw_err nw_ks_encrypt(struct nw_buf *out,
                                  "p", (int)a.p, "r", (int)a.r, "salt", hex_json(a.salt, 32))
                      : json_pack("{s:I,s:i,s:s,s:o}", "c", (json_int_t)a.n, "dklen", DK_LEN, "prf",
                                  "hmac-sha256", "salt", hex_json(a.salt, 32));
-    root = json_pack("{s:o,s:{s:s,s:o,s:{s:o},s:s,s:o,s:o},s:s,s:i}", "address",
-                     hex_json(addr20, 20), "crypto", "cipher", "aes-128-ctr", "ciphertext",
-                     hex_json(ct, 32), "cipherparams", "iv", hex_json(iv, 16), "kdf",
-                     a.kdf == NW_KS_SCRYPT ? "scrypt" : "pbkdf2", "kdfparams", kp, "mac",
-                     hex_json(mac, 32), "id", id, "version", 3);
+    root =
+        json_pack("{s:o,s:{s:s,s:o,s:{s:o},s:s,s:o,s:o},s:s,s:i}", "address", hex_json(addr20, 20),
+                  "crypto", "cipher", "aes-128-ctr", "ciphertext", hex_json(ct, 32), "cipherparams",
+                  "iv", hex_json(iv, 16), "kdf", a.kdf == NW_KS_SCRYPT ? "scrypt" : "pbkdf2",
+                  "kdfparams", kp, "mac", hex_json(mac, 32), "id", id, "version", 3);
     NW_CHECK_COND(root != NULL, NW_ERR_NOMEM);
     text = json_dumps(root, JSON_COMPACT | JSON_PRESERVE_ORDER);
     NW_CHECK_COND(text != NULL, NW_ERR_NOMEM);

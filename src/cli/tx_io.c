@@ -26,6 +26,43 @@ bool nw_cli_tx_format_parse(enum nw_cli_tx_format *f, const char *text)
     return true;
 }
 
+/* The members decode-tx adds to a transaction object (and a node's receipt fields): what
+ * --format rpc drops before reading the object, so decode-tx's output signs again. */
+static const char *const DERIVED[] = {"hash",
+                                      "signingHash",
+                                      "v",
+                                      "r",
+                                      "s",
+                                      "yParity",
+                                      "valueWei",
+                                      "valueEther",
+                                      "valid",
+                                      "reasons",
+                                      "blockHash",
+                                      "blockNumber",
+                                      "transactionIndex"};
+
+/* Read a JSON-RPC object; when it carries decode-tx's derived members, read it without them. */
+static nw_err rpc_parse(struct nw_tx *tx, struct nw_diag *diag, struct nw_cur json)
+{
+    nw_err err = nw_tx_from_rpc_json(tx, diag, json);
+    if (err != NW_ERR_TX_UNKNOWN_FIELD)
+        return err;
+    json_t *o = json_loadb((const char *)json.ptr, json.len, JSON_REJECT_DUPLICATES, NULL);
+    bool any = false;
+    for (size_t i = 0; o != NULL && i < NW_ARRAY_LEN(DERIVED); i++)
+        any |= json_object_del(o, DERIVED[i]) == 0;
+    char *text = any ? json_dumps(o, JSON_COMPACT | JSON_PRESERVE_ORDER) : NULL;
+    json_decref(o);
+    if (text == NULL)
+        return err; /* nothing of decode-tx's: the unknown member is the caller's */
+    memset(diag, 0, sizeof(*diag));
+    nw_tx_clear(tx);
+    err = nw_tx_from_rpc_json(tx, diag, nw_cur_str(text));
+    nw_cli_json_free(text);
+    return err;
+}
+
 nw_err nw_cli_tx_parse(struct nw_tx *tx,
                        struct nw_diag *diag,
                        struct nw_cur json,
@@ -33,7 +70,7 @@ nw_err nw_cli_tx_parse(struct nw_tx *tx,
 {
     if (format == NW_CLI_TX_DICT)
         return nw_tx_from_json(tx, diag, json);
-    return nw_diag_set(diag, NW_ERR_UNSUPPORTED, "--format rpc is not available in this build");
+    return rpc_parse(tx, diag, json);
 }
 
 void nw_cli_decoded_init(struct nw_cli_decoded *d)
@@ -108,6 +145,25 @@ out:
     return rc;
 }
 
+/* "valid" and, when false, "reasons": [{"code","message"}] (nw_tx_validate). */
+static nw_err put_validity(json_t *o, const struct nw_cli_decoded *d)
+{
+    static struct nw_tx_validity v;
+    nw_tx_validate(&v, &d->tx, &d->st);
+    NW_ENSURE(json_object_set_new(o, "valid", json_boolean(v.valid)) == 0, NW_ERR_NOMEM);
+    if (v.valid)
+        return NW_OK;
+    json_t *list = json_array();
+    NW_ENSURE(list != NULL && json_object_set_new(o, "reasons", list) == 0, NW_ERR_NOMEM);
+    for (size_t i = 0; i < v.count && i < NW_TX_MAX_REASONS; i++) {
+        json_t *r =
+            json_pack("{s:s,s:s}", "code", nw_err_code(v.reasons[i].code), "message",
+                      v.reasons[i].msg[0] ? v.reasons[i].msg : nw_err_str(v.reasons[i].code));
+        NW_ENSURE(r != NULL && json_array_append_new(list, r) == 0, NW_ERR_NOMEM);
+    }
+    return NW_OK;
+}
+
 nw_err nw_cli_decoded_json(struct nw_buf *out, const struct nw_cli_decoded *d)
 {
     struct nw_buf base;
@@ -124,6 +180,7 @@ nw_err nw_cli_decoded_json(struct nw_buf *out, const struct nw_cli_decoded *d)
     NW_CHECK_COND(json_object_set_new(o, "valueWei", json_string(dec)) == 0 &&
                       json_object_set_new(o, "valueEther", json_string(ether)) == 0,
                   NW_ERR_NOMEM);
+    NW_CHECK(put_validity(o, d));
     text = json_dumps(o, JSON_COMPACT | JSON_PRESERVE_ORDER);
     NW_CHECK_COND(text != NULL, NW_ERR_NOMEM);
     NW_CHECK(nw_buf_append_str(out, text));

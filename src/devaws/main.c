@@ -31,6 +31,7 @@
 #include <nw/log.h>
 #include <nw/mem.h>
 #include <nw/nsm_sim.h>
+#include <nw/opt.h>
 
 #include "devaws_http.h"
 #include "devaws_int.h"
@@ -47,23 +48,6 @@ struct opts {
     enum nw_log_level level;
     bool json;
 };
-
-static int usage(void)
-{
-    (void)fputs("usage: nw-devaws --state DIR [--listen ADDR] [--imds-listen ADDR] [--region R]\n"
-                "                 [--account ID] [--instance-role NAME] [--instance-id ID]\n"
-                "                 [--cred-lifetime-s N] [--skew-s N] [--log-level L] [--log-json]\n"
-                "                 [--record FILE]   (tests: append request/response JSON lines)\n"
-                "                 [--nsm-socket PATH [--nsm-measure FILE] [--nsm-role-arn ARN]\n"
-                "                  [--nsm-debug]]   (NSM simulator on a unix socket)\n"
-                "       nw-devaws admin --state DIR create-role NAME\n"
-                "       nw-devaws admin --state DIR put-role-policy NAME FILE|-\n"
-                "       nw-devaws admin --state DIR create-access-key NAME [--session-s N]\n"
-                "ADDR is tcp:HOST:PORT (port 0 picks a free one) or unix:/PATH;\n"
-                "defaults tcp:127.0.0.1:0 for both listeners.\n",
-                stderr);
-    return 2;
-}
 
 static bool copy_opt(char *dst, size_t cap, const char *v)
 {
@@ -86,57 +70,144 @@ static bool parse_long(const char *s, long lo, long hi, long *out)
     return true;
 }
 
-/* Parse options from argv[*i...]; stops at the first non-option (admin's command). */
-static bool parse_opts(struct opts *o, int argc, char **argv, int *i)
+enum {
+    O_STATE = 1,
+    O_LISTEN,
+    O_IMDS_LISTEN,
+    O_REGION,
+    O_ACCOUNT,
+    O_INSTANCE_ROLE,
+    O_INSTANCE_ID,
+    O_CRED_LIFETIME,
+    O_SKEW,
+    O_LOG_LEVEL,
+    O_RECORD,
+    O_LOG_JSON,
+    O_NSM_SOCKET,
+    O_NSM_MEASURE,
+    O_NSM_ROLE,
+    O_NSM_DEBUG,
+};
+
+static const struct nw_opt OPTS[] = {
+    {"state", 0, "DIR", O_STATE, "state directory (keys, secrets, roles, env); created 0700"},
+    {"listen", 0, "ADDR", O_LISTEN, "KMS and Secrets Manager over HTTPS (default tcp:127.0.0.1:0)"},
+    {"imds-listen", 0, "ADDR", O_IMDS_LISTEN, "IMDSv2 over HTTP (default tcp:127.0.0.1:0)"},
+    {"region", 0, "R", O_REGION, "region of ARNs and endpoints (default us-east-1)"},
+    {"account", 0, "ID", O_ACCOUNT, "12-digit account id (default 111122223333)"},
+    {"instance-role", 0, "NAME", O_INSTANCE_ROLE,
+     "the IMDS instance role (default nw-instance-role)"},
+    {"instance-id", 0, "ID", O_INSTANCE_ID, "the IMDS instance id"},
+    {"cred-lifetime-s", 0, "N", O_CRED_LIFETIME, "lifetime of issued credentials, 2..43200 s"},
+    {"skew-s", 0, "N", O_SKEW, "allowed request clock skew, 1..86400 s (default 300)"},
+    {"log-level", 0, "L", O_LOG_LEVEL, "debug, info (default), warn, error"},
+    {"log-json", 0, NULL, O_LOG_JSON, "log JSON lines instead of text"},
+    {"record", 0, "FILE", O_RECORD, "tests: append request/response JSON lines (secrets too)"},
+    {"nsm-socket", 0, "PATH", O_NSM_SOCKET, "serve the NSM simulator on this unix socket"},
+    {"nsm-measure", 0, "FILE", O_NSM_MEASURE, "measure FILE into PCR0/1/2 (nitro-cli's formula)"},
+    {"nsm-role-arn", 0, "ARN", O_NSM_ROLE, "the simulated instance role ARN (PCR3)"},
+    {"nsm-debug", 0, NULL, O_NSM_DEBUG, "a debug-mode enclave (PCR0-3 zero)"},
+    {NULL, 0, NULL, 0, NULL},
+};
+
+static const struct nw_opt_cmd CMD = {
+    "nw-devaws",
+    "--state DIR [--listen ADDR] [--imds-listen ADDR] [options]\n"
+    "admin --state DIR create-role NAME\n"
+    "admin --state DIR put-role-policy NAME FILE|-\n"
+    "admin --state DIR create-access-key NAME [--session-s N]",
+    "Local emulator of KMS, Secrets Manager, IMDSv2 and the NSM, for development and tests\n"
+    "(docs/devaws.md). It writes DIR/env: `. DIR/env` points the AWS SDKs and nw at it.\n"
+    "ADDR is tcp:HOST:PORT (port 0 picks a free one) or unix:/PATH.",
+    OPTS, "Exit: 0 on SIGTERM/SIGINT; 1 an error; 2 a usage error."};
+
+static const struct nw_opt_cmd ADMIN_CMD = {
+    "nw-devaws admin", "--state DIR COMMAND ARGS...",
+    "Administer the emulator's IAM: create-role NAME; put-role-policy NAME FILE|-;\n"
+    "create-access-key NAME [--session-s N] (prints the new access key as JSON).",
+    OPTS, "Exit: 0 ok; 1 an error; 2 a usage error."};
+
+/* Apply one option; false (with a message) for a bad value. */
+static bool apply(struct opts *o, const struct nw_opt_cmd *cmd, int id, const char *v)
 {
-    for (; *i < argc; (*i)++) {
-        const char *a = argv[*i];
-        const char *v = *i + 1 < argc ? argv[*i + 1] : NULL;
-        bool ok = true, takes = true;
-        if (strcmp(a, "--state") == 0)
+    bool ok = true;
+    switch (id) {
+        case O_STATE:
             ok = copy_opt(o->cfg.state_dir, sizeof(o->cfg.state_dir), v);
-        else if (strcmp(a, "--listen") == 0)
+            break;
+        case O_LISTEN:
             o->listen = v;
-        else if (strcmp(a, "--imds-listen") == 0)
+            break;
+        case O_IMDS_LISTEN:
             o->imds_listen = v;
-        else if (strcmp(a, "--region") == 0)
+            break;
+        case O_REGION:
             ok = copy_opt(o->cfg.region, sizeof(o->cfg.region), v);
-        else if (strcmp(a, "--account") == 0)
-            ok = v != NULL && strlen(v) == NW_DV_ACCOUNT_LEN &&
-                 strspn(v, "0123456789") == NW_DV_ACCOUNT_LEN &&
+            break;
+        case O_ACCOUNT:
+            ok = strlen(v) == NW_DV_ACCOUNT_LEN && strspn(v, "0123456789") == NW_DV_ACCOUNT_LEN &&
                  copy_opt(o->cfg.account, sizeof(o->cfg.account), v);
-        else if (strcmp(a, "--instance-role") == 0)
+            break;
+        case O_INSTANCE_ROLE:
             ok = copy_opt(o->cfg.instance_role, sizeof(o->cfg.instance_role), v);
-        else if (strcmp(a, "--instance-id") == 0)
+            break;
+        case O_INSTANCE_ID:
             ok = copy_opt(o->cfg.instance_id, sizeof(o->cfg.instance_id), v);
-        else if (strcmp(a, "--cred-lifetime-s") == 0)
+            break;
+        case O_CRED_LIFETIME:
             ok = parse_long(v, 2, 43200, &o->cfg.cred_lifetime_s);
-        else if (strcmp(a, "--skew-s") == 0)
+            break;
+        case O_SKEW:
             ok = parse_long(v, 1, 86400, &o->cfg.skew_s);
-        else if (strcmp(a, "--log-level") == 0)
-            ok = v != NULL && nw_log_level_parse(v, &o->level);
-        else if (strcmp(a, "--record") == 0)
+            break;
+        case O_LOG_LEVEL:
+            ok = nw_log_level_parse(v, &o->level);
+            break;
+        case O_RECORD:
             o->record = v;
-        else if (strcmp(a, "--log-json") == 0)
-            o->json = true, takes = false;
-        else if (strcmp(a, "--nsm-socket") == 0)
+            break;
+        case O_LOG_JSON:
+            o->json = true;
+            break;
+        case O_NSM_SOCKET:
             o->nsm_socket = v;
-        else if (strcmp(a, "--nsm-measure") == 0)
+            break;
+        case O_NSM_MEASURE:
             o->nsm_measure = v;
-        else if (strcmp(a, "--nsm-role-arn") == 0)
+            break;
+        case O_NSM_ROLE:
             o->nsm_role_arn = v;
-        else if (strcmp(a, "--nsm-debug") == 0)
-            o->nsm_debug = true, takes = false;
-        else
-            return true; /* not an option */
-        if (!ok || (takes && v == NULL)) {
-            (void)fprintf(stderr, "nw-devaws: bad value for %s\n", a);
-            return false;
-        }
-        if (takes)
-            (*i)++;
+            break;
+        default:
+            o->nsm_debug = true;
+            break;
     }
-    return true;
+    if (!ok)
+        (void)nw_opt_usage_error(cmd, "bad value for --%s", OPTS[id - 1].name);
+    return ok;
+}
+
+/* Parse argv against cmd; returns -1 to go on (operands from *first), else an exit code. */
+static int
+parse_opts(struct opts *o, const struct nw_opt_cmd *cmd, int argc, char **argv, int *first)
+{
+    struct nw_opt_parser p;
+    const char *v;
+    int id;
+    if (cmd == &ADMIN_CMD)
+        nw_opt_init_in_order(&p, cmd, argc, argv);
+    else
+        nw_opt_init(&p, cmd, argc, argv);
+    while ((id = nw_opt_next(&p, &v)) > 0) {
+        if (!apply(o, cmd, id, v))
+            return 2;
+    }
+    if (id != NW_OPT_END)
+        return nw_opt_finish(&p, id);
+    if (o->cfg.state_dir[0] == '\0')
+        return nw_opt_usage_error(cmd, "missing --state DIR");
+    *first = p.optind;
+    return -1;
 }
 
 static void defaults(struct opts *o)
@@ -411,7 +482,7 @@ static int admin(struct opts *o, int argc, char **argv)
     nw_err err;
     int rc = 1;
     if (argc < 2)
-        return usage();
+        return nw_opt_usage_error(&ADMIN_CMD, "missing COMMAND NAME");
     const char *cmd = argv[0], *name = argv[1];
     if ((err = nw_dv_state_open(&st, &o->cfg)) != NW_OK)
         return fail("state", err);
@@ -437,7 +508,7 @@ static int admin(struct opts *o, int argc, char **argv)
             err = nw_dv_iam_issue(&st, &out, name, life);
     } else if (err == NW_OK) {
         nw_dv_state_close(&st);
-        return usage();
+        return nw_opt_usage_error(&ADMIN_CMD, "unknown command or arguments: '%.60s'", cmd);
     }
     if (err == NW_OK)
         err = nw_dv_state_commit(&st);
@@ -455,19 +526,22 @@ static int admin(struct opts *o, int argc, char **argv)
 int main(int argc, char **argv)
 {
     struct opts o;
-    int i = 1;
+    int i = 1, rc;
     bool is_admin = argc > 1 && strcmp(argv[1], "admin") == 0;
     defaults(&o);
-    if (is_admin)
-        i = 2;
     if (nw_mem_hook_libraries() != 0) {
         (void)fputs("nw-devaws: cannot install allocator hooks\n", stderr);
         return 1;
     }
-    if (!parse_opts(&o, argc, argv, &i) || o.cfg.state_dir[0] == '\0')
-        return usage();
+    if (is_admin) {
+        if ((rc = parse_opts(&o, &ADMIN_CMD, argc - 1, argv + 1, &i)) >= 0)
+            return rc;
+        i++; /* index in argv of the admin command */
+    } else if ((rc = parse_opts(&o, &CMD, argc, argv, &i)) >= 0) {
+        return rc;
+    }
     if (!is_admin && i != argc)
-        return usage();
+        return nw_opt_usage_error(&CMD, "unexpected argument '%.60s'", argv[i]);
     nw_log_setup("nw-devaws", is_admin ? NW_LOG_WARN : o.level, o.json);
     if (mkdir(o.cfg.state_dir, 0700) != 0 && errno != EEXIST) {
         (void)fprintf(stderr, "nw-devaws: cannot create %s\n", o.cfg.state_dir);

@@ -8,6 +8,7 @@
 
 #include <nw/addr.h>
 #include <nw/log.h>
+#include <nw/opt.h>
 
 #include "proxy.h"
 
@@ -34,6 +35,7 @@ static const char usage[] =
     "  --pipe-size BYTES      splice pipe size per direction (default 262144)\n"
     "  --log-format text|json, --log-level debug|info|warn|error\n"
     "  --listen-override ADDR (testing) listen here instead of vsock in the vsock-proxy form\n"
+    "  --version              print the version and the library versions and exit\n"
     "signals: TERM/INT drain and exit, HUP reloads the allowlist, USR1 logs counters.\n";
 
 int main(int argc, char **argv)
@@ -41,6 +43,12 @@ int main(int argc, char **argv)
     static struct nw_proxy_cfg cfg;
     static struct nw_proxy_allowlist al;
     char diag[NW_PROXY_DIAG_MAX];
+    for (int i = 1; i < argc; i++) { /* the conventions of <nw/opt.h> */
+        if (strcmp(argv[i], "--version") == 0) {
+            nw_opt_print_version(stdout, "nw-proxy");
+            return 0;
+        }
+    }
     nw_err err = nw_proxy_parse_args(&cfg, diag, argc, (const char *const *)argv);
     if (err == NW_OK && cfg.help) {
         (void)fputs(usage, stdout);

@@ -75,7 +75,10 @@ if "$nw" attestation verify --doc "$doc" --pcr 1=zz >/dev/null 2>&1; then fail "
 grep -q '"digest":"SHA384"' "$tmp/out" || fail "describe digest"
 printf 'junk' >"$tmp/junk"
 if "$nw" attestation describe --doc "$tmp/junk" >/dev/null 2>"$tmp/err"; then fail "describe junk"; fi
-grep -q '"code":"cbor_malformed"' "$tmp/err" || fail "describe junk code"
+grep -q '"code":"attest_doc_encoding"' "$tmp/err" || fail "describe junk code: $(cat "$tmp/err")"
+printf '\204junk' >"$tmp/junk84"
+if "$nw" attestation describe --doc "$tmp/junk84" >/dev/null 2>"$tmp/err"; then fail "describe junk"; fi
+grep -q '"code":"cbor_malformed"' "$tmp/err" || fail "describe CBOR junk code: $(cat "$tmp/err")"
 
 printf 'hello' >"$tmp/f"
 "$nw" attestation measure --file "$tmp/f" >"$tmp/out" || fail "measure"
