@@ -44,6 +44,8 @@ struct nw_http_opts {
     size_t max_response_bytes; /* body cap; 0: NW_HTTP_DEFAULT_MAX_RESPONSE */
     bool own_socket;           /* tcp only, for tests: connect the socket ourselves as the
                                   vsock transport does (exercises that code path on loopback) */
+    const char *cert_file;     /* PEM client certificate for https (mutual TLS); NULL: none */
+    const char *key_file;      /* PEM private key of cert_file; NULL: the key is in cert_file */
 };
 
 /* One header to send; NUL-terminated strings. */
@@ -56,12 +58,24 @@ struct nw_http_header {
  * A request. url is "http[s]://host[:port]/path[?query]". method is "GET", "PUT" or "POST"
  * (others are sent as custom requests). A Host header, if given, replaces libcurl's.
  */
+#define NW_HTTP_MAX_CAPTURE   8   /* response headers one request can ask for */
+#define NW_HTTP_CAPTURE_BYTES 512 /* longest captured value kept (longer ones are truncated) */
+
+/*
+ * timeout_ms overrides the client's whole-request timeout for this request: 0 keeps it, a
+ * negative value means none (a long poll such as the Lambda Runtime API's next invocation;
+ * the connect timeout still applies). capture names response headers (case-insensitive) whose
+ * values are copied into resp->captured[i], in the same order; "" when absent.
+ */
 struct nw_http_request {
     const char *method;
     const char *url;
     const struct nw_http_header *headers;
     size_t n_headers;
     struct nw_cur body;
+    int timeout_ms;
+    const char *const *capture;
+    size_t n_capture; /* at most NW_HTTP_MAX_CAPTURE */
 };
 
 /*
@@ -74,6 +88,7 @@ struct nw_http_response {
     char request_id[96];  /* x-amzn-RequestId or x-amz-request-id */
     char error_type[128]; /* x-amzn-ErrorType */
     char content_type[128];
+    char captured[NW_HTTP_MAX_CAPTURE][NW_HTTP_CAPTURE_BYTES]; /* see struct nw_http_request */
 };
 
 void nw_http_response_init(struct nw_http_response *r) NW_NONNULL(1);

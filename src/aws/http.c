@@ -20,11 +20,14 @@ struct nw_http {
     bool have_addr;
     bool own_socket;
     char *ca_file;
+    char *cert_file;
+    char *key_file;
     int connect_timeout_ms;
     int timeout_ms;
     size_t max_response;
     /* per request */
     struct nw_http_response *resp;
+    const struct nw_http_request *req;
     bool too_large;
     int connect_errno;
 };
@@ -51,6 +54,8 @@ void nw_http_response_clear(struct nw_http_response *r)
     nw_buf_clear(&r->body);
     r->status = 0;
     r->request_id[0] = r->error_type[0] = r->content_type[0] = '\0';
+    for (size_t i = 0; i < NW_HTTP_MAX_CAPTURE; i++)
+        r->captured[i][0] = '\0';
 }
 
 static char *dup_str(const char *s)
@@ -83,6 +88,14 @@ nw_err nw_http_new(struct nw_http **out, const struct nw_http_opts *opts)
         h->ca_file = dup_str(opts->ca_file);
         NW_CHECK_COND(h->ca_file != NULL, NW_ERR_NOMEM);
     }
+    if (opts->cert_file != NULL) {
+        h->cert_file = dup_str(opts->cert_file);
+        NW_CHECK_COND(h->cert_file != NULL, NW_ERR_NOMEM);
+    }
+    if (opts->key_file != NULL) {
+        h->key_file = dup_str(opts->key_file);
+        NW_CHECK_COND(h->key_file != NULL, NW_ERR_NOMEM);
+    }
     h->connect_timeout_ms =
         opts->connect_timeout_ms > 0 ? opts->connect_timeout_ms : NW_HTTP_DEFAULT_CONNECT_MS;
     h->timeout_ms = opts->timeout_ms > 0 ? opts->timeout_ms : NW_HTTP_DEFAULT_TIMEOUT_MS;
@@ -104,6 +117,8 @@ void nw_http_free(struct nw_http *h)
     if (h->curl != NULL)
         curl_easy_cleanup(h->curl);
     nw_free(h->ca_file);
+    nw_free(h->cert_file);
+    nw_free(h->key_file);
     nw_free(h);
 }
 
@@ -143,8 +158,12 @@ static size_t on_header(char *data, size_t size, size_t nmemb, void *arg)
     struct nw_http_response *r = h->resp;
     if (n >= 5 && memcmp(data, "HTTP/", 5) == 0) { /* a new response (e.g. after 100) */
         r->request_id[0] = r->error_type[0] = r->content_type[0] = '\0';
+        for (size_t i = 0; i < NW_HTTP_MAX_CAPTURE; i++)
+            r->captured[i][0] = '\0';
         return n;
     }
+    for (size_t i = 0; h->req != NULL && i < h->req->n_capture; i++)
+        header_value(r->captured[i], sizeof(r->captured[i]), data, n, h->req->capture[i]);
     header_value(r->request_id, sizeof(r->request_id), data, n, "x-amzn-RequestId");
     if (r->request_id[0] == '\0')
         header_value(r->request_id, sizeof(r->request_id), data, n, "x-amz-request-id");
@@ -295,6 +314,12 @@ static void set_common(struct nw_http *h)
         curl_easy_setopt(c, CURLOPT_CAINFO, h->ca_file);
         curl_easy_setopt(c, CURLOPT_CAPATH, NULL);
     }
+    if (h->cert_file != NULL) {
+        curl_easy_setopt(c, CURLOPT_SSLCERT, h->cert_file);
+        curl_easy_setopt(c, CURLOPT_SSLCERTTYPE, "PEM");
+        curl_easy_setopt(c, CURLOPT_SSLKEY, h->key_file != NULL ? h->key_file : h->cert_file);
+        curl_easy_setopt(c, CURLOPT_SSLKEYTYPE, "PEM");
+    }
     curl_easy_setopt(c, CURLOPT_CONNECTTIMEOUT_MS, (long)h->connect_timeout_ms);
     curl_easy_setopt(c, CURLOPT_TIMEOUT_MS, (long)h->timeout_ms);
     curl_easy_setopt(c, CURLOPT_MAXFILESIZE_LARGE, (curl_off_t)h->max_response);
@@ -334,12 +359,19 @@ nw_err nw_http_perform(struct nw_http *h,
     nw_http_response_clear(resp);
     resp->body.max = h->max_response;
     NW_CHECK_COND(req->method != NULL && req->url != NULL, NW_ERR_INVALID_ARG);
+    NW_CHECK_COND(req->n_capture <= NW_HTTP_MAX_CAPTURE, NW_ERR_INVALID_ARG);
+    for (size_t i = 0; i < req->n_capture; i++)
+        NW_CHECK_COND(req->capture[i] != NULL, NW_ERR_INVALID_ARG);
     NW_CHECK(nw_http_url_parse(&u, req->url));
     h->resp = resp;
+    h->req = req;
     h->too_large = false;
     h->connect_errno = 0;
     curl_easy_reset(h->curl);
     set_common(h);
+    if (req->timeout_ms != 0)
+        curl_easy_setopt(h->curl, CURLOPT_TIMEOUT_MS,
+                         req->timeout_ms > 0 ? (long)req->timeout_ms : 0L);
     curl_easy_setopt(h->curl, CURLOPT_ERRORBUFFER, errbuf);
     NW_CHECK(set_transport(h, &u, &connect_to, &resolve));
     NW_CHECK(build_headers(&hdrs, req));
@@ -365,6 +397,7 @@ out:
     curl_slist_free_all(connect_to);
     curl_slist_free_all(resolve);
     h->resp = NULL;
+    h->req = NULL;
     if (err != NW_OK && diag != NULL && diag->code != err)
         nw_diag_set(diag, err, "http: %s", nw_err_str(err));
     return err;

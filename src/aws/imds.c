@@ -103,7 +103,7 @@ static nw_err fetch_token(struct nw_imds *m, struct nw_aws_error *aerr)
     (void)snprintf(ttl, sizeof(ttl), "%d", m->ttl_s);
     struct nw_http_header h[] = {{"X-aws-ec2-metadata-token-ttl-seconds", ttl}};
     NW_CHECK(set_url(url, sizeof(url), m, "/latest/api/token"));
-    struct nw_http_request req = {"PUT", url, h, 1, {NULL, 0}};
+    struct nw_http_request req = {.method = "PUT", .url = url, .headers = h, .n_headers = 1};
     int64_t t0 = now_s(m);
     err = nw_http_perform(m->http, &r, &req, &d);
     if (err != NW_OK) {
@@ -149,7 +149,7 @@ nw_imds_get(struct nw_imds *m, struct nw_buf *out, const char *path, struct nw_a
         if (!token_fresh(m))
             NW_CHECK(fetch_token(m, aerr));
         struct nw_http_header h[] = {{"X-aws-ec2-metadata-token", m->token}};
-        struct nw_http_request req = {"GET", url, h, 1, {NULL, 0}};
+        struct nw_http_request req = {.method = "GET", .url = url, .headers = h, .n_headers = 1};
         struct nw_diag d = {0};
         err = nw_http_perform(m->http, &r, &req, &d);
         if (err != NW_OK) {

@@ -46,6 +46,19 @@ nw_err nw_json_ether(struct nw_u256 *wei, const json_t *j) NW_MUST_USE;
  */
 const char *nw_json_safe_name(const char *name);
 
+/*
+ * Sign a 32-byte message hash h as personal_sign and eth_signTypedData do: r || s || v with
+ * v = 27 + y-parity. Out: sig65, hash32 (a copy of h, when not NULL); both zeroed on failure.
+ * Returns: nw_sign_hash's codes.
+ */
+struct nw_secp;
+struct nw_seckey;
+nw_err nw_msg_sign_v27(const struct nw_secp *ctx,
+                       uint8_t sig65[65],
+                       uint8_t *hash32,
+                       const uint8_t h[32],
+                       const struct nw_seckey *key) NW_MUST_USE;
+
 /* Free text returned by json_dumps through jansson's own (possibly hooked) allocator. */
 void nw_json_free_text(char *text);
 

@@ -26,6 +26,8 @@
 #include <nw/msg.h>
 #include <nw/u256.h>
 
+#include "core_int.h"
+
 #define MAX_DIMS 16
 
 enum kind {
@@ -832,18 +834,11 @@ nw_err nw_eip712_sign(const struct nw_secp *ctx,
                       struct nw_cur json,
                       const struct nw_seckey *key)
 {
-    nw_err err = NW_OK;
     uint8_t h[32];
-    struct nw_sig sig;
-
     memset(sig65, 0, 65);
-    NW_CHECK(nw_eip712_hash(h, diag, json));
-    NW_CHECK(nw_sign_hash(ctx, &sig, h, key));
-    memcpy(sig65, sig.b, 65);
-    sig65[64] = (uint8_t)(27 + sig.b[64]);
-    if (hash32 != NULL)
-        memcpy(hash32, h, 32);
-out:
+    nw_err err = nw_eip712_hash(h, diag, json);
+    if (err == NW_OK)
+        err = nw_msg_sign_v27(ctx, sig65, hash32, h, key);
     if (err != NW_OK) {
         memset(sig65, 0, 65);
         if (hash32 != NULL)

@@ -6,6 +6,8 @@
 #include <nw/keccak.h>
 #include <nw/msg.h>
 
+#include "core_int.h"
+
 static const char PREFIX[] = "\x19"
                              "Ethereum Signed Message:\n";
 
@@ -31,27 +33,34 @@ void nw_msg191_hash(uint8_t hash32[32], struct nw_cur msg)
     nw_keccak_final(&k, hash32);
 }
 
+nw_err nw_msg_sign_v27(const struct nw_secp *ctx,
+                       uint8_t sig65[65],
+                       uint8_t *hash32,
+                       const uint8_t h[32],
+                       const struct nw_seckey *key)
+{
+    struct nw_sig sig;
+    nw_err err = nw_sign_hash(ctx, &sig, h, key);
+    if (err != NW_OK) {
+        memset(sig65, 0, 65);
+        if (hash32 != NULL)
+            memset(hash32, 0, 32);
+        return err;
+    }
+    memcpy(sig65, sig.b, 65);
+    sig65[64] = (uint8_t)(27 + sig.b[64]);
+    if (hash32 != NULL)
+        memcpy(hash32, h, 32);
+    return NW_OK;
+}
+
 nw_err nw_msg191_sign(const struct nw_secp *ctx,
                       uint8_t sig65[65],
                       uint8_t *hash32,
                       struct nw_cur msg,
                       const struct nw_seckey *key)
 {
-    nw_err err = NW_OK;
     uint8_t h[32];
-    struct nw_sig sig;
-
     nw_msg191_hash(h, msg);
-    NW_CHECK(nw_sign_hash(ctx, &sig, h, key));
-    memcpy(sig65, sig.b, 65);
-    sig65[64] = (uint8_t)(27 + sig.b[64]);
-    if (hash32 != NULL)
-        memcpy(hash32, h, 32);
-out:
-    if (err != NW_OK) {
-        memset(sig65, 0, 65);
-        if (hash32 != NULL)
-            memset(hash32, 0, 32);
-    }
-    return err;
+    return nw_msg_sign_v27(ctx, sig65, hash32, h, key);
 }

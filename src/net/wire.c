@@ -3,7 +3,7 @@
  *
  * Reads and writes go through recv/send with MSG_DONTWAIT, so a blocking socket never blocks
  * past the deadline: when no progress is possible the code polls for the time left. Descriptors
- * that are not sockets (pipes in tests) fall back to read/write after poll.
+ * that are not sockets (pipes) fall back to read/write once poll says they are ready.
  */
 #include <errno.h>
 #include <limits.h>
@@ -67,22 +67,23 @@ static nw_err wait_ready(int fd, short events, int64_t deadline_ms)
     }
 }
 
+/* For descriptors that are not sockets: 0 when fd is ready for events now, else -1 with errno
+ * (EAGAIN when it is not), so that a blocking read or write never stalls past a deadline. */
+static int ready_now(int fd, short events)
+{
+    struct pollfd pfd = {.fd = fd, .events = events};
+    int r = poll(&pfd, 1, 0);
+    if (r == 0)
+        errno = EAGAIN;
+    return r > 0 ? 0 : -1;
+}
+
 /* One non-blocking read attempt: bytes read, 0 at EOF, -1 with errno. */
 static ssize_t read_some(int fd, void *p, size_t n)
 {
     ssize_t k = recv(fd, p, n, MSG_DONTWAIT);
-    if (k < 0 && errno == ENOTSOCK) {
-        /* Not a socket: read only after poll said readable, so a blocking fd cannot stall. */
-        struct pollfd pfd = {.fd = fd, .events = POLLIN};
-        int r = poll(&pfd, 1, 0);
-        if (r == 0) {
-            errno = EAGAIN;
-            return -1;
-        }
-        if (r < 0)
-            return -1;
-        k = read(fd, p, n);
-    }
+    if (k < 0 && errno == ENOTSOCK)
+        k = ready_now(fd, POLLIN) == 0 ? read(fd, p, n) : -1;
     return k;
 }
 
@@ -112,17 +113,8 @@ static ssize_t write_some(int fd, struct iovec *iov, int cnt)
 {
     struct msghdr m = {.msg_iov = iov, .msg_iovlen = (size_t)cnt};
     ssize_t k = sendmsg(fd, &m, MSG_NOSIGNAL | MSG_DONTWAIT);
-    if (k < 0 && errno == ENOTSOCK) {
-        struct pollfd pfd = {.fd = fd, .events = POLLOUT};
-        int r = poll(&pfd, 1, 0);
-        if (r == 0) {
-            errno = EAGAIN;
-            return -1;
-        }
-        if (r < 0)
-            return -1;
-        k = writev(fd, iov, cnt);
-    }
+    if (k < 0 && errno == ENOTSOCK)
+        k = ready_now(fd, POLLOUT) == 0 ? writev(fd, iov, cnt) : -1;
     return k;
 }
 

@@ -72,8 +72,11 @@ static void parse_env(struct emu *e, const char *path)
         if (end == NULL)
             continue;
         *end = '\0';
-        snprintf(e->env[e->n_env][0], 512, "%s", line + 7);
-        snprintf(e->env[e->n_env][1], 512, "%s", v);
+        /* A name or value that does not fit is an error in the harness, not a silent cut. */
+        size_t kl = strlen(line + 7), vl = strlen(v);
+        assert_true(kl < sizeof(e->env[0][0]) && vl < sizeof(e->env[0][1]));
+        memcpy(e->env[e->n_env][0], line + 7, kl + 1);
+        memcpy(e->env[e->n_env][1], v, vl + 1);
         e->n_env++;
     }
     fclose(f);

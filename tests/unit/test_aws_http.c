@@ -567,6 +567,61 @@ static void test_caps_and_timeouts(void **state)
     server_stop(&sv);
 }
 
+/* Per-request timeouts (longer, none) and captured response headers. */
+static void test_request_options(void **state)
+{
+    (void)state;
+    struct server sv;
+    server_start(&sv, false);
+    char url[128];
+    snprintf(url, sizeof(url), "http://127.0.0.1:%u/", sv.port);
+    struct nw_http_opts o = {.timeout_ms = 400};
+    struct nw_http *h = NULL;
+    assert_int_equal(nw_http_new(&h, &o), NW_OK);
+    struct nw_http_response resp;
+    nw_http_response_init(&resp);
+    static const char *const want[] = {"X-Amzn-RequestID", "content-type", "X-Nope"};
+    struct nw_http_request rq = {.method = "POST",
+                                 .url = url,
+                                 .body = nw_cur_str("{}"),
+                                 .capture = want,
+                                 .n_capture = NW_ARRAY_LEN(want)};
+    struct reply slow[] = {{200, "{}", NULL, 1200, false}};
+
+    script(slow, 1);
+    assert_int_equal(nw_http_perform(h, &resp, &rq, NULL), NW_ERR_TIMEOUT); /* the client's 400 */
+    script(slow, 1);
+    rq.timeout_ms = 5000; /* this request may take longer */
+    assert_int_equal(nw_http_perform(h, &resp, &rq, NULL), NW_OK);
+    assert_int_equal(resp.status, 200);
+    assert_string_equal(resp.captured[0], "req-0001");
+    assert_string_equal(resp.captured[1], "application/x-amz-json-1.1");
+    assert_string_equal(resp.captured[2], "");
+    script(slow, 1);
+    rq.timeout_ms = -1; /* a long poll: no overall limit */
+    assert_int_equal(nw_http_perform(h, &resp, &rq, NULL), NW_OK);
+    assert_string_equal(resp.captured[0], "req-0001");
+
+    rq.n_capture = NW_HTTP_MAX_CAPTURE + 1;
+    assert_int_equal(nw_http_perform(h, &resp, &rq, NULL), NW_ERR_INVALID_ARG);
+    static const char *const holes[] = {"A", NULL};
+    rq.capture = holes;
+    rq.n_capture = 2;
+    assert_int_equal(nw_http_perform(h, &resp, &rq, NULL), NW_ERR_INVALID_ARG);
+    /* A client certificate that cannot be loaded fails the TLS set-up, never silently. */
+    nw_http_free(h);
+    struct nw_http_opts oc = {.cert_file = "/nonexistent/cert.pem", .timeout_ms = 2000};
+    assert_int_equal(nw_http_new(&h, &oc), NW_OK);
+    char surl[128];
+    snprintf(surl, sizeof(surl), "https://127.0.0.1:%u/", sv.port);
+    struct nw_http_request sq = {.method = "GET", .url = surl};
+    nw_err e = nw_http_perform(h, &resp, &sq, NULL);
+    assert_true(e == NW_ERR_HTTP_TLS || e == NW_ERR_HTTP_TRANSPORT);
+    nw_http_response_clear(&resp);
+    nw_http_free(h);
+    server_stop(&sv);
+}
+
 /* Accept one connection on *arg (a non-blocking listener), answer with bytes that are not TLS. */
 static void *garbage_server(void *arg)
 {
@@ -617,7 +672,11 @@ static void test_transports(void **state)
     nw_http_response_init(&resp);
     script(ok, 1);
     struct nw_http_header hd[] = {{"X-Amz-Target", "x"}};
-    struct nw_http_request rq = {"POST", "http://kms.nowhere.invalid/", hd, 1, nw_cur_str("{}")};
+    struct nw_http_request rq = {.method = "POST",
+                                 .url = "http://kms.nowhere.invalid/",
+                                 .headers = hd,
+                                 .n_headers = 1,
+                                 .body = nw_cur_str("{}")};
     assert_int_equal(nw_http_perform(h, &resp, &rq, NULL), NW_OK);
     assert_int_equal(resp.status, 200);
     assert_string_equal(S.last_host, "kms.nowhere.invalid");
@@ -651,8 +710,11 @@ static void test_transports(void **state)
         .connect_to = laddr, .own_socket = true, .connect_timeout_ms = 20000, .timeout_ms = 20000};
     assert_int_equal(nw_http_new(&h, &go), NW_OK);
     nw_http_response_init(&resp);
-    struct nw_http_request tq = {"POST", "https://kms.nowhere.invalid:8443/", hd, 1,
-                                 nw_cur_str("{}")};
+    struct nw_http_request tq = {.method = "POST",
+                                 .url = "https://kms.nowhere.invalid:8443/",
+                                 .headers = hd,
+                                 .n_headers = 1,
+                                 .body = nw_cur_str("{}")};
     assert_int_equal(nw_http_perform(h, &resp, &tq, NULL), NW_ERR_HTTP_TLS);
     nw_http_response_clear(&resp);
     nw_http_free(h);
@@ -845,11 +907,9 @@ int main(void)
 {
     assert_int_equal(nw_http_global_init(true), NW_OK);
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test(test_kms_roundtrip_signed),
-        cmocka_unit_test(test_retries),
-        cmocka_unit_test(test_caps_and_timeouts),
-        cmocka_unit_test(test_transports),
-        cmocka_unit_test(test_imds),
+        cmocka_unit_test(test_kms_roundtrip_signed), cmocka_unit_test(test_retries),
+        cmocka_unit_test(test_caps_and_timeouts),    cmocka_unit_test(test_request_options),
+        cmocka_unit_test(test_transports),           cmocka_unit_test(test_imds),
         cmocka_unit_test(test_client_config),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);

@@ -83,11 +83,18 @@ static bool parse_treq(struct treq *t, uint8_t *text, size_t len)
     return true;
 }
 
+/* dir/name into path (PATH_MAX bytes); a path that does not fit fails the test. */
+static void join_path(char path[4096], const char *dir, const char *name)
+{
+    int n = snprintf(path, 4096, "%s/%s", dir, name);
+    assert_true(n > 0 && n < 4096);
+}
+
 static char *read_text(const char *dir, const char *name)
 {
     char path[4096];
     size_t n;
-    snprintf(path, sizeof(path), "%s/%s", dir, name);
+    join_path(path, dir, name);
     return (char *)nwt_read_file(path, &n);
 }
 
@@ -180,12 +187,12 @@ static int run_case(const char *dir, const char *cs)
 {
     int fails = 0;
     char path[4096];
-    snprintf(path, sizeof(path), "%s/context.json", dir);
+    join_path(path, dir, "context.json");
     json_error_t je;
     json_t *ctx = json_load_file(path, 0, &je);
     assert_non_null(ctx);
     size_t len;
-    snprintf(path, sizeof(path), "%s/request.txt", dir);
+    join_path(path, dir, "request.txt");
     uint8_t *text = nwt_read_file(path, &len);
     assert_non_null(text);
     struct treq t;

@@ -559,6 +559,25 @@ static void test_over_addresses(void **state)
     (void)unlink(path + 5);
 }
 
+/* Descriptors that are not sockets (pipes) work too, deadlines included. */
+static void test_pipe(void **state)
+{
+    (void)state;
+    int p[2];
+    assert_int_equal(pipe(p), 0);
+    struct nw_buf b;
+    nw_buf_init(&b, 64, false);
+    assert_int_equal(nw_wire_read(p[0], &b, 0, nw_now_ms() + 50), NW_ERR_TIMEOUT);
+    assert_int_equal(nw_wire_write(p[1], nw_cur_str("piped"), nw_deadline_ms(2000)), NW_OK);
+    assert_int_equal(nw_wire_read(p[0], &b, 0, nw_deadline_ms(2000)), NW_OK);
+    assert_int_equal(b.len, 5);
+    assert_memory_equal(b.ptr, "piped", 5);
+    close(p[1]);
+    assert_int_equal(nw_wire_read(p[0], &b, 0, nw_deadline_ms(2000)), NW_ERR_WIRE_CLOSED);
+    nw_buf_clear(&b);
+    close(p[0]);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -573,6 +592,7 @@ int main(void)
         cmocka_unit_test(test_reader_vs_oneshot),
         cmocka_unit_test(test_reader_errors),
         cmocka_unit_test(test_over_addresses),
+        cmocka_unit_test(test_pipe),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
