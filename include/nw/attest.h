@@ -84,7 +84,12 @@ struct nw_attest_opts {
     struct nw_cur nonce;
     /* When ptr is non-NULL: the document public_key must be present and equal. */
     struct nw_cur public_key;
-    /* Reject documents from debug-mode enclaves (PCR0 all zero). */
+    /*
+     * Debug-mode documents (PCR0 all zero) are rejected (NW_ERR_ATTEST_DEBUG_MODE) unless
+     * allow_debug is set: a debug enclave's memory is open to its parent instance.
+     */
+    bool allow_debug;
+    /* Obsolete (rejecting is now the default); still honoured: set, it overrides allow_debug. */
     bool reject_debug;
 };
 
@@ -116,6 +121,36 @@ nw_err nw_attest_parse(struct nw_attest_doc *out, struct nw_cur doc) NW_MUST_USE
 nw_err nw_attest_verify(struct nw_attest_doc *out,
                         const struct nw_attest_opts *opts,
                         struct nw_cur doc) NW_MUST_USE NW_NONNULL(1, 2);
+
+/*
+ * As nw_attest_verify, with detail in diag (optional): which PCR index is missing or differs
+ * ("PCR4 differs"), that --at exists when a certificate has expired at the check time, that
+ * --allow-debug exists for a debug-mode document. Never quotes document bytes.
+ */
+nw_err nw_attest_verify_diag(struct nw_attest_doc *out,
+                             struct nw_diag *diag,
+                             const struct nw_attest_opts *opts,
+                             struct nw_cur doc) NW_MUST_USE NW_NONNULL(1, 3);
+
+/*
+ * Parse a check time for --at: seconds since the epoch ("1700000000") or an RFC 3339
+ * date-time ("2024-05-01T12:00:00Z", "2024-05-01t12:00:00.5+02:00", "2024-05-01 12:00:00Z";
+ * fractions are truncated; leap second 60 is read as 59).
+ * Out: *time_s (0 on failure).
+ * Returns: NW_OK or NW_ERR_ATTEST_TIME_FORMAT.
+ */
+nw_err nw_attest_time_parse(int64_t *time_s, const char *text) NW_MUST_USE NW_NONNULL(1, 2);
+
+/*
+ * Accept a document as given by a user: raw COSE_Sign1 bytes (first byte 0xd2, the CBOR tag
+ * 18, or 0x84, an untagged 4-array) are copied as they are; anything else is read as base64
+ * (standard or URL-safe alphabet, padding optional, ASCII whitespace and newlines ignored), as
+ * `aws kms` and most tools print documents.
+ * Out: out (the CBOR bytes appended; reset to empty on failure).
+ * Returns: NW_OK, NW_ERR_ATTEST_DOC_ENCODING, NW_ERR_TOO_LARGE (over NW_ATTEST_DOC_MAX),
+ * NW_ERR_NOMEM, NW_ERR_BUF_FULL.
+ */
+nw_err nw_attest_doc_from_input(struct nw_buf *out, struct nw_cur in) NW_MUST_USE NW_NONNULL(1);
 
 /*
  * The document as one line of JSON: {"module_id","timestamp","digest","pcrs":{"0":hex,...},

@@ -149,6 +149,11 @@ nw_err nw_aws_creds_provider_get(struct nw_aws_creds_provider *p,
  *                on transport errors, timeouts, HTTP 429 and 5xx, and throttling errors, with
  *                "full jitter" backoff: sleep uniform(0, min(backoff_max_ms, base * 2^n)).
  *  clock:        signing time source (NULL: time()); tests move it to provoke skew
+ *  allow_http:   a plain http:// endpoint is refused (NW_ERR_AWS_INSECURE_ENDPOINT: the session
+ *                token and request bodies, KMS plaintexts included, would travel in clear)
+ *                unless it stays on this machine (its host is loopback: localhost,
+ *                127.0.0.0/8, ::1; or connect_to is a unix: socket or a tcp: loopback
+ *                address), or this is set (--allow-http)
  */
 struct nw_aws_config {
     const char *region;
@@ -164,6 +169,7 @@ struct nw_aws_config {
     int backoff_max_ms;  /* default 5000 */
     int64_t (*clock)(void *arg);
     void *clock_arg;
+    bool allow_http;
 };
 
 enum nw_aws_service { NW_AWS_KMS = 1, NW_AWS_SECRETS_MANAGER = 2 };
@@ -178,6 +184,7 @@ struct nw_aws_client;
 /*
  * Create a client for one service. Strings of cfg are copied; cfg->creds must outlive it.
  * Returns: NW_OK; NW_ERR_CONFIG (no region, no credentials provider); NW_ERR_HTTP_URL;
+ * NW_ERR_AWS_INSECURE_ENDPOINT (http:// to a non-loopback host without allow_http);
  * NW_ERR_NOMEM; transport address errors. diag (may be NULL) says which setting failed.
  */
 nw_err nw_aws_client_new(struct nw_aws_client **out,
@@ -203,5 +210,71 @@ nw_err nw_aws_json_call(struct nw_aws_client *c,
                         struct nw_cur body,
                         bool idempotent,
                         struct nw_aws_error *err) NW_MUST_USE NW_NONNULL(1, 2, 3);
+
+/* Whether an URL host is loopback: "localhost", "::1" (bracketed or not), 127.0.0.0/8. */
+bool nw_aws_host_is_loopback(const char *host) NW_NONNULL(1);
+
+/* ---- configuration as the AWS CLI reads it ------------------------------------------------ */
+
+/*
+ * What a command line says (each NULL when not given). An explicit profile (--profile) makes
+ * the environment's credentials ignored, as the AWS CLI does (AWS_PROFILE does not).
+ */
+struct nw_aws_cli_opts {
+    const char *profile;             /* --profile; else AWS_PROFILE, else "default" */
+    const char *region;              /* --region */
+    const char *endpoint_url;        /* --endpoint-url */
+    const char *ca_bundle;           /* --ca-bundle */
+    bool allow_http;                 /* --allow-http (see struct nw_aws_config) */
+    bool no_imds;                    /* do not fall back to instance credentials (tests, laptops) */
+    const struct nw_imds_opts *imds; /* for the IMDS fallback (NULL: defaults) */
+};
+
+/* Where each setting came from, for messages ("environment", "config file", ...). */
+struct nw_aws_resolved {
+    char profile[128];
+    char config_file[1024]; /* the paths looked at */
+    char credentials_file[1024];
+    char region[64];
+    char endpoint_url[1024]; /* "" when none: the client then uses the service default */
+    char ca_bundle[1024];    /* "" when none */
+    bool allow_http;
+    const char *creds_source; /* "environment", "credentials file", "config file", "imds" */
+    struct nw_aws_creds_provider *creds; /* owned: freed by nw_aws_resolved_clear */
+};
+
+/*
+ * Resolve region, endpoint, CA bundle and credentials in the AWS CLI's order:
+ *  - files: AWS_CONFIG_FILE (default ~/.aws/config, sections [default] and [profile NAME]) and
+ *    AWS_SHARED_CREDENTIALS_FILE (default ~/.aws/credentials, sections [NAME]); keys
+ *    region, endpoint_url, ca_bundle, aws_access_key_id, aws_secret_access_key,
+ *    aws_session_token; '#' and ';' comment lines; "key = value".
+ *  - region: --region, AWS_REGION, AWS_DEFAULT_REGION, the profile's region.
+ *  - endpoint: --endpoint-url, AWS_ENDPOINT_URL_<SERVICE> and AWS_ENDPOINT_URL (read by
+ *    nw_aws_client_new), the profile's endpoint_url (used only when none of those is set).
+ *  - CA bundle: --ca-bundle, AWS_CA_BUNDLE, the profile's ca_bundle.
+ *  - credentials: the environment (AWS_ACCESS_KEY_ID, AWS_SECRET_ACCESS_KEY,
+ *    AWS_SESSION_TOKEN; skipped with an explicit --profile), the credentials file, the config
+ *    file, then IMDSv2 (unless no_imds).
+ * A named profile (--profile or AWS_PROFILE, not "default") must exist in one of the files.
+ * Out: out (cleared first; on failure cleared again), diag (optional): a missing region says
+ * where it looked. Secret-handling: the files' text is wiped after parsing; keys go into the
+ * provider only.
+ * Returns: NW_OK, NW_ERR_AWS_NO_REGION, NW_ERR_AWS_PROFILE_NOT_FOUND, NW_ERR_AWS_CONFIG_FILE,
+ * NW_ERR_AWS_CREDS_MISSING (none anywhere and no_imds), NW_ERR_NOMEM.
+ */
+nw_err nw_aws_resolve(struct nw_aws_resolved *out,
+                      struct nw_diag *diag,
+                      const struct nw_aws_cli_opts *opts) NW_MUST_USE NW_NONNULL(1, 3);
+
+/* Free the provider and clear out. */
+void nw_aws_resolved_clear(struct nw_aws_resolved *r) NW_NONNULL(1);
+
+/*
+ * Fill cfg's region, endpoint_url, ca_file, allow_http and creds from r (pointers into r: r
+ * must outlive the client). Other fields of cfg are left as they are.
+ */
+void nw_aws_resolved_apply(struct nw_aws_config *cfg, const struct nw_aws_resolved *r)
+    NW_NONNULL(1, 2);
 
 #endif /* NW_AWS_H */

@@ -44,7 +44,9 @@
     X(NW_ERR_RECIPIENT_KEY,            334, "recipient public key is not RSA-2048 with e=65537") \
     X(NW_ERR_RECIPIENT_EXPIRED,        335, "recipient key pair has outlived its lifetime") \
     X(NW_ERR_NSM_SIM_STATE,            336, "NSM simulator state directory unusable") \
-    X(NW_ERR_ATTEST_KEY_MISMATCH,      337, "document public_key differs from the expected key")
+    X(NW_ERR_ATTEST_KEY_MISMATCH,      337, "document public_key differs from the expected key") \
+    X(NW_ERR_ATTEST_TIME_FORMAT,       338, "time is neither RFC 3339 nor seconds since the epoch") \
+    X(NW_ERR_ATTEST_DOC_ENCODING,      339, "attestation document is neither COSE bytes nor base64")
 /* clang-format on */
 
 #endif /* NW_ERR_ATTEST_H */

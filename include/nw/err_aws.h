@@ -42,6 +42,10 @@
     X(NW_ERR_AWS_OTHER,              228, "AWS: unrecognised service error") \
     X(NW_ERR_IMDS_TOKEN,             229, "IMDSv2 token request failed") \
     X(NW_ERR_IMDS_NO_ROLE,           230, "no IAM role attached to the instance") \
+    X(NW_ERR_AWS_INSECURE_ENDPOINT,  231, "plain http:// AWS endpoint that is not loopback (use https or allow it explicitly)") \
+    X(NW_ERR_AWS_CONFIG_FILE,        232, "AWS shared config or credentials file unreadable or malformed") \
+    X(NW_ERR_AWS_PROFILE_NOT_FOUND,  233, "AWS profile not found in the config or credentials files") \
+    X(NW_ERR_AWS_NO_REGION,          234, "no AWS region configured") \
     X(NW_ERR_KMS_RELAY_VERSION,      250, "KMS relay: unsupported protocol version (v must be 1)") \
     X(NW_ERR_KMS_RELAY_TARGET,       251, "KMS relay: target not allowed (TrentService.Decrypt, GenerateDataKey, GenerateRandom only)") \
     X(NW_ERR_KMS_RELAY_RECIPIENT,    252, "KMS relay: body lacks a Recipient (AttestationDocument, KeyEncryptionAlgorithm RSAES_OAEP_SHA_256)") \

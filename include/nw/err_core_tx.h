@@ -27,7 +27,17 @@
     X(NW_ERR_TX_FIELD_COUNT,       130, "raw transaction has the wrong number of fields") \
     X(NW_ERR_TX_SIG_V,             131, "invalid signature v / yParity") \
     X(NW_ERR_TX_RAW_EMPTY,         132, "raw transaction is empty") \
-    X(NW_ERR_TX_LIMIT,             133, "transaction exceeds a size or count limit")
+    X(NW_ERR_TX_LIMIT,             133, "transaction exceeds a size or count limit") \
+    X(NW_ERR_TX_MISSING_TO,        134, "no 'to' and no data: contract creation needs data") \
+    X(NW_ERR_ETHER_IMPRECISE,      135, "JSON number is not exactly the amount its double holds; send it as a string") \
+    X(NW_ERR_TX_FROM_MISMATCH,     136, "'from' is not the signing key's address") \
+    X(NW_ERR_TX_NO_BLOB_HASHES,    137, "type-3 transaction without blob versioned hashes") \
+    X(NW_ERR_TX_BLOB_HASH_VERSION, 138, "blob versioned hash does not start with 0x01 (EIP-4844)") \
+    X(NW_ERR_TX_CREATE_NOT_ALLOWED, 139, "this transaction type cannot create a contract") \
+    X(NW_ERR_TX_NONCE_RANGE,       140, "nonce above 2^64-1 (EIP-2681)") \
+    X(NW_ERR_TX_HIGH_S,            141, "signature s above secp256k1n/2 (EIP-2)") \
+    X(NW_ERR_TX_INPUT_MISMATCH,    142, "'input' and 'data' both given and different") \
+    X(NW_ERR_JSON_DEPTH,           143, "JSON nested too deeply or with too many values")
 /* clang-format on */
 
 #endif /* NW_ERR_CORE_TX_H */

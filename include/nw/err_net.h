@@ -22,6 +22,8 @@
     X(NW_ERR_PROXY_CONFIG_YAML,  412, "configuration file is not valid YAML") \
     X(NW_ERR_PROXY_ALLOWLIST,    413, "allowlist malformed (expected allowlist: - {address: HOST, port: N})") \
     X(NW_ERR_PROXY_DENIED,       414, "target not in the allowlist") \
+    X(NW_ERR_PROXY_NUL,          430, "NUL character inside an allowlist key or value") \
+    X(NW_ERR_PROXY_DUP_KEY,      431, "duplicate key in an allowlist mapping") \
     X(NW_ERR_WIRE_CLOSED,        420, "peer closed the connection between frames") \
     X(NW_ERR_WIRE_TRUNCATED,     421, "peer closed the connection in the middle of a frame") \
     X(NW_ERR_WIRE_LENGTH,        422, "frame length is zero or above the limit") \

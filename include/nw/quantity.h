@@ -46,4 +46,26 @@ nw_err nw_ether_double_to_wei(struct nw_u256 *wei, double ether) NW_MUST_USE NW_
  */
 void nw_double_shortest(char out[32], double d) NW_NONNULL(1);
 
+/*
+ * Convert a JSON number literal (its text as it appears in the JSON, e.g. "0.01", "5", "1e-3")
+ * in ether to wei, refusing what web3 would silently change. An integer literal is exact at any
+ * size (up to 2^256-1 wei). A literal with a fraction or exponent is read by web3 as a double
+ * and then as that double's shortest decimal; it is accepted only when that decimal has exactly
+ * the literal's value ("0.01", "1.5", "2.5e2", "0.1000"), so 1.000000000000000001 or
+ * 0.123456789123456789 are refused rather than rounded.
+ * Out: wei (zero on failure).
+ * Returns: NW_OK; NW_ERR_ETHER_IMPRECISE (send the amount as a decimal string instead);
+ * NW_ERR_JSON_NUMBER_TOO_BIG (beyond a double's range); NW_ERR_INT_NEGATIVE (-0 is zero);
+ * the codes of nw_ether_text_to_wei.
+ */
+nw_err nw_ether_json_number_to_wei(struct nw_u256 *wei, struct nw_cur literal)
+    NW_MUST_USE NW_NONNULL(1);
+
+/*
+ * Render wei as decimal ether: "0", "0.01", "1", "1234.000000000000000001" (no exponent, no
+ * trailing zeros in the fraction, no trailing point).
+ * Out: out (NUL-terminated; 78 digits, a point and a leading "0" fit in 82 bytes).
+ */
+void nw_wei_to_ether_text(char out[82], const struct nw_u256 *wei) NW_NONNULL(1, 2);
+
 #endif /* NW_QUANTITY_H */

@@ -328,17 +328,33 @@ out:
     return err;
 }
 
-static nw_err check_policy(const struct nw_attest_doc *doc, const struct nw_attest_opts *opts)
+static nw_err
+check_pcrs(const struct nw_attest_doc *doc, const struct nw_attest_opts *opts, struct nw_diag *diag)
 {
-    if (opts->reject_debug && doc->debug_mode)
-        return NW_ERR_ATTEST_DEBUG_MODE;
     for (size_t i = 0; i < opts->pcr_count; i++) {
         const struct nw_attest_pcr_expect *e = &opts->pcrs[i];
-        NW_ENSURE(e->index < NW_ATTEST_PCR_COUNT, NW_ERR_INVALID_ARG);
-        NW_ENSURE(doc->pcr_present & (1u << e->index), NW_ERR_ATTEST_PCR_MISSING);
-        NW_ENSURE(CRYPTO_memcmp(doc->pcrs[e->index], e->value, NW_ATTEST_PCR_LEN) == 0,
-                  NW_ERR_ATTEST_PCR_MISMATCH);
+        if (e->index >= NW_ATTEST_PCR_COUNT)
+            return nw_diag_set(diag, NW_ERR_INVALID_ARG, "PCR index %u out of range 0..31",
+                               e->index);
+        if (!(doc->pcr_present & (1u << e->index)))
+            return nw_diag_set(diag, NW_ERR_ATTEST_PCR_MISSING, "PCR%u is absent", e->index);
+        if (CRYPTO_memcmp(doc->pcrs[e->index], e->value, NW_ATTEST_PCR_LEN) != 0)
+            return nw_diag_set(diag, NW_ERR_ATTEST_PCR_MISMATCH, "PCR%u differs", e->index);
     }
+    return NW_OK;
+}
+
+static nw_err check_policy(const struct nw_attest_doc *doc,
+                           const struct nw_attest_opts *opts,
+                           struct nw_diag *diag)
+{
+    /* Secure by default (issue 13): a debug-mode enclave's memory is readable by its parent,
+     * so its documents prove nothing unless the caller explicitly allows them. */
+    if (doc->debug_mode && (!opts->allow_debug || opts->reject_debug))
+        return nw_diag_set(diag, NW_ERR_ATTEST_DEBUG_MODE,
+                           "debug-mode document (PCR0 all zero); allow it explicitly "
+                           "(--allow-debug) only for development");
+    NW_TRY(check_pcrs(doc, opts, diag));
     int64_t now_ms = opts->time_s > 0 ? opts->time_s * 1000 : 0;
     uint64_t now = (uint64_t)now_ms;
     NW_ENSURE(doc->timestamp_ms <= now + MAX_SKEW_MS, NW_ERR_ATTEST_FUTURE);
@@ -357,8 +373,31 @@ static nw_err check_policy(const struct nw_attest_doc *doc, const struct nw_atte
     return NW_OK;
 }
 
+/* Advice for chain-time failures: the document may simply be older than now. */
+static nw_err chain_diag(struct nw_diag *diag, nw_err err)
+{
+    if (err == NW_ERR_ATTEST_CERT_EXPIRED)
+        return nw_diag_set(diag, err,
+                           "a certificate in the chain has expired at the check time (Nitro "
+                           "leaf certificates live about 3 hours); to check an older document "
+                           "at its own time, pass --at (RFC 3339 or seconds since the epoch)");
+    if (err == NW_ERR_ATTEST_CERT_NOT_YET_VALID)
+        return nw_diag_set(diag, err,
+                           "a certificate in the chain is not yet valid at the check time "
+                           "(check the clock, or --at)");
+    return nw_diag_set(diag, err, "%s", nw_err_str(err));
+}
+
 nw_err
 nw_attest_verify(struct nw_attest_doc *out, const struct nw_attest_opts *opts, struct nw_cur doc)
+{
+    return nw_attest_verify_diag(out, NULL, opts, doc);
+}
+
+nw_err nw_attest_verify_diag(struct nw_attest_doc *out,
+                             struct nw_diag *diag,
+                             const struct nw_attest_opts *opts,
+                             struct nw_cur doc)
 {
     nw_err err = NW_OK;
     struct nw_cose_sign1 c;
@@ -369,10 +408,15 @@ nw_attest_verify(struct nw_attest_doc *out, const struct nw_attest_opts *opts, s
     NW_CHECK(nw_cose_sign1_decode(&c, doc));
     NW_CHECK(nw_attest_payload_parse(out, nw_buf_cur(&c.payload)));
     out->tagged = c.tagged;
-    NW_CHECK(verify_chain(out, opts, &leaf));
+    if ((err = verify_chain(out, opts, &leaf)) != NW_OK) {
+        (void)chain_diag(diag, err);
+        goto out;
+    }
     NW_CHECK(nw_cose_verify_es384(&c, X509_get0_pubkey(leaf)));
-    NW_CHECK(check_policy(out, opts));
+    NW_CHECK(check_policy(out, opts, diag));
 out:
+    if (err != NW_OK && diag != NULL && diag->code != err)
+        (void)nw_diag_set(diag, err, "%s", nw_err_str(err));
     X509_free(leaf);
     nw_cose_sign1_clear(&c);
     if (err != NW_OK)

@@ -60,6 +60,23 @@ static bool region_ok(const char *r)
     return true;
 }
 
+/* Where bytes really go: a unix: socket or a tcp: address on loopback stays on the machine. */
+static bool connect_to_is_local(const char *to)
+{
+    char host[256];
+    if (strncmp(to, "unix:", 5) == 0)
+        return true;
+    if (strncmp(to, "tcp:", 4) != 0)
+        return false;
+    const char *h = to + 4, *colon = strrchr(h, ':');
+    size_t n = colon != NULL ? (size_t)(colon - h) : strlen(h);
+    if (n == 0 || n >= sizeof(host))
+        return false;
+    memcpy(host, h, n);
+    host[n] = '\0';
+    return nw_aws_host_is_loopback(host);
+}
+
 static nw_err
 resolve_endpoint(struct nw_aws_client *c, const struct nw_aws_config *cfg, struct nw_diag *diag)
 {
@@ -80,7 +97,25 @@ resolve_endpoint(struct nw_aws_client *c, const struct nw_aws_config *cfg, struc
     if (nw_http_url_parse(&c->url, c->endpoint) != NW_OK)
         return nw_diag_set(diag, NW_ERR_HTTP_URL, "aws: malformed endpoint URL for %s",
                            c->svc->signing_name);
+    bool local = cfg->connect_to != NULL ? connect_to_is_local(cfg->connect_to)
+                                         : nw_aws_host_is_loopback(c->url.host);
+    if (!c->url.https && !local && !cfg->allow_http)
+        return nw_diag_set(diag, NW_ERR_AWS_INSECURE_ENDPOINT,
+                           "aws: endpoint %s is plain http:// to a host that is not loopback: "
+                           "credentials and request bodies would travel in clear (use https, or "
+                           "--allow-http)",
+                           c->endpoint);
     return NW_OK;
+}
+
+bool nw_aws_host_is_loopback(const char *host)
+{
+    if (strcmp(host, "localhost") == 0 || strcmp(host, "::1") == 0 || strcmp(host, "[::1]") == 0)
+        return true;
+    /* 127.0.0.0/8 as a dotted quad: "127." then digits and dots only. */
+    if (strncmp(host, "127.", 4) != 0)
+        return false;
+    return host[4] != '\0' && strspn(host + 4, "0123456789.") == strlen(host + 4);
 }
 
 nw_err nw_aws_client_new(struct nw_aws_client **out,

@@ -6,6 +6,8 @@
 #define NW_CORE_INT_H
 
 #include <jansson.h>
+#include <stdbool.h>
+#include <stddef.h>
 
 #include <nw/buf.h>
 #include <nw/err.h>
@@ -61,5 +63,71 @@ nw_err nw_msg_sign_v27(const struct nw_secp *ctx,
 
 /* Free text returned by json_dumps through jansson's own (possibly hooked) allocator. */
 void nw_json_free_text(char *text);
+
+/*
+ * A parsed JSON document for the transaction path (jdoc.c, over yajl): numbers keep their
+ * literal text, so integers are exact to 2^256-1 and an ether float can be checked against the
+ * double it becomes. Read-only after parsing; struct nw_jdoc owns every node.
+ */
+enum nw_jv_kind {
+    NW_JV_NULL,
+    NW_JV_FALSE,
+    NW_JV_TRUE,
+    NW_JV_NUMBER,
+    NW_JV_STRING,
+    NW_JV_ARRAY,
+    NW_JV_OBJECT,
+};
+
+struct nw_jv {
+    enum nw_jv_kind kind;
+    const char *text; /* string bytes (unescaped) or number literal; not NUL-terminated */
+    size_t len;       /* text length, or the number of members/elements */
+    const char *key;  /* the member name when inside an object (not NUL-terminated) */
+    size_t key_len;
+    struct nw_jv *child; /* first member/element */
+    struct nw_jv *next;  /* next sibling */
+};
+
+#define NW_JDOC_MAX_DEPTH  32
+#define NW_JDOC_MAX_VALUES ((size_t)200000)
+
+struct nw_jblock;
+struct nw_jdoc {
+    struct nw_jv *root;
+    struct nw_jblock *blocks;
+    size_t first_used;
+    _Alignas(16) unsigned char first[2048]; /* the arena's first block: no malloc for small docs */
+};
+
+void nw_jdoc_init(struct nw_jdoc *doc);
+void nw_jdoc_clear(struct nw_jdoc *doc);
+
+/*
+ * Parse text whose top level must be an object (duplicate keys and NUL in strings refused).
+ * Out: doc (cleared on failure), diag (a position, never input bytes).
+ * Returns: NW_OK, NW_ERR_JSON, NW_ERR_JSON_DUPLICATE_KEY, NW_ERR_JSON_DEPTH,
+ * NW_ERR_TX_NOT_OBJECT, NW_ERR_TOO_LARGE, NW_ERR_NOMEM.
+ */
+nw_err nw_jdoc_parse_object(struct nw_jdoc *doc, struct nw_diag *diag, struct nw_cur text)
+    NW_MUST_USE;
+
+/* The member of obj named key, or NULL. */
+const struct nw_jv *nw_jv_get(const struct nw_jv *obj, const char *key);
+
+/* Whether an object member is named key. */
+bool nw_jv_key_is(const struct nw_jv *member, const char *key);
+
+/* A member's name fit for an error message (nw_json_safe_name), copied into buf. */
+const char *nw_jv_safe_key(const struct nw_jv *member, char buf[32]);
+
+/*
+ * As nw_json_quantity (a JSON integer literal, exact to 2^256-1, or a string for
+ * nw_quantity_parse), and nw_json_u64, nw_json_ether (a number through
+ * nw_ether_json_number_to_wei) over struct nw_jv.
+ */
+nw_err nw_jv_quantity(struct nw_u256 *v, const struct nw_jv *j) NW_MUST_USE;
+nw_err nw_jv_u64(uint64_t *v, const struct nw_jv *j) NW_MUST_USE;
+nw_err nw_jv_ether(struct nw_u256 *wei, const struct nw_jv *j) NW_MUST_USE;
 
 #endif /* NW_CORE_INT_H */

@@ -200,3 +200,134 @@ nw_err nw_ether_double_to_wei(struct nw_u256 *wei, double ether)
     nw_double_shortest(text, ether);
     return nw_ether_text_to_wei(wei, nw_cur_str(text));
 }
+
+/*
+ * A decimal's value as (significant digits without leading or trailing zeros, power of ten):
+ * value = 0.sig * 10^point. Two decimal texts have the same value exactly when their forms
+ * are equal, which is how a JSON literal is compared with the double it becomes.
+ */
+struct norm {
+    char sig[24];
+    size_t n;   /* significant digits (only the first sizeof(sig) are kept) */
+    long point; /* exponent of 0.sig */
+};
+
+static void normalize(struct norm *m, const struct decimal *d)
+{
+    long pos = (long)d->int_digits.len; /* position of the point among all digits */
+    bool leading = true;
+    size_t zeros = 0; /* pending zeros inside the digits */
+    memset(m, 0, sizeof(*m));
+    for (size_t k = 0; k < d->int_digits.len + d->frac_digits.len; k++) {
+        uint8_t ch = k < d->int_digits.len ? d->int_digits.ptr[k]
+                                           : d->frac_digits.ptr[k - d->int_digits.len];
+        if (leading && ch == '0') {
+            pos--;
+            continue;
+        }
+        leading = false;
+        if (ch == '0') {
+            zeros++;
+            continue;
+        }
+        for (; zeros > 0; zeros--, m->n++)
+            if (m->n < sizeof(m->sig))
+                m->sig[m->n] = '0';
+        if (m->n < sizeof(m->sig))
+            m->sig[m->n] = (char)ch;
+        m->n++;
+    }
+    m->point = m->n == 0 ? 0 : pos + d->exp;
+}
+
+static bool norm_equal(const struct norm *a, const struct norm *b)
+{
+    return a->n == b->n && a->point == b->point &&
+           memcmp(a->sig, b->sig, a->n < sizeof(a->sig) ? a->n : sizeof(a->sig)) == 0;
+}
+
+/*
+ * The exactness rule for a JSON float in ether (web3 reads it as a double, then as the
+ * double's shortest decimal). With at most 15 significant digits and a normal exponent, the
+ * literal is itself that shortest decimal (DBL_DIG: such decimals survive the round trip and
+ * map to distinct doubles), so no conversion is needed. Otherwise the double is computed and its
+ * shortest text compared with the literal.
+ */
+static nw_err check_exact(const struct norm *lit)
+{
+    char text[48], shortest[32];
+    struct decimal d;
+    struct norm back;
+    if (lit->n == 0 || (lit->n <= 15 && lit->point > -290 && lit->point < 290))
+        return NW_OK;
+    if (lit->n > 17)
+        return NW_ERR_ETHER_IMPRECISE; /* a shortest round-trip decimal has at most 17 digits */
+    if (lit->point > 400)
+        return NW_ERR_JSON_NUMBER_TOO_BIG;
+    if (lit->point < -400)
+        return NW_ERR_ETHER_IMPRECISE; /* underflows to zero */
+    (void)snprintf(text, sizeof(text), "0.%.*se%ld", (int)lit->n, lit->sig, lit->point);
+    double v = strtod(text, NULL);
+    if (!isfinite(v))
+        return NW_ERR_JSON_NUMBER_TOO_BIG;
+    if (v == 0)
+        return NW_ERR_ETHER_IMPRECISE;
+    nw_double_shortest(shortest, v);
+    NW_TRY(split_decimal(&d, nw_cur_str(shortest)));
+    normalize(&back, &d);
+    return norm_equal(lit, &back) ? NW_OK : NW_ERR_ETHER_IMPRECISE;
+}
+
+nw_err nw_ether_json_number_to_wei(struct nw_u256 *wei, struct nw_cur literal)
+{
+    struct decimal d;
+    struct norm lit;
+    bool is_float = false;
+    *wei = nw_u256_from_u64(0);
+    NW_ENSURE(literal.len > 0, NW_ERR_VALUE_FORMAT);
+    for (size_t i = 0; i < literal.len; i++)
+        is_float |= literal.ptr[i] == '.' || literal.ptr[i] == 'e' || literal.ptr[i] == 'E';
+    if (literal.ptr[0] == '-') {
+        /* -0 and -0.0 are zero, as a double reads them; anything else is negative. */
+        NW_TRY(split_decimal(&d, nw_cur_of(literal.ptr + 1, literal.len - 1)));
+        normalize(&lit, &d);
+        return lit.n == 0 ? NW_OK : NW_ERR_INT_NEGATIVE;
+    }
+    if (is_float) {
+        NW_TRY(split_decimal(&d, literal));
+        normalize(&lit, &d);
+        NW_TRY(check_exact(&lit));
+    }
+    return nw_ether_text_to_wei(wei, literal);
+}
+
+void nw_wei_to_ether_text(char out[82], const struct nw_u256 *wei)
+{
+    char dec[79];
+    nw_u256_to_dec(dec, wei);
+    size_t n = strlen(dec), o = 0;
+    if (n <= 18) {
+        out[o++] = '0';
+        if (n > 0 && !(n == 1 && dec[0] == '0')) {
+            out[o++] = '.';
+            for (size_t z = n; z < 18; z++)
+                out[o++] = '0';
+            memcpy(out + o, dec, n);
+            o += n;
+        }
+    } else {
+        memcpy(out, dec, n - 18);
+        o = n - 18;
+        out[o++] = '.';
+        memcpy(out + o, dec + n - 18, 18);
+        o += 18;
+    }
+    /* Drop trailing zeros of the fraction, and the point when nothing is left after it. */
+    if (memchr(out, '.', o) != NULL) {
+        while (out[o - 1] == '0')
+            o--;
+        if (out[o - 1] == '.')
+            o--;
+    }
+    out[o] = '\0';
+}

@@ -219,7 +219,7 @@ check_from(const struct nw_secp *ctx, const struct nw_tx *tx, const struct nw_se
     if (!tx->has_from)
         return NW_OK;
     NW_TRY(nw_address_from_seckey(ctx, addr, key));
-    NW_ENSURE(memcmp(addr, tx->from, 20) == 0, NW_ERR_TX_FIELD_NOT_ALLOWED);
+    NW_ENSURE(memcmp(addr, tx->from, 20) == 0, NW_ERR_TX_FROM_MISMATCH);
     return NW_OK;
 }
 
@@ -231,6 +231,7 @@ nw_err nw_tx_sign(const struct nw_secp *ctx,
     struct nw_sig sig;
     nw_err err;
 
+    NW_CHECK(nw_tx_check(tx, NULL));
     NW_CHECK(check_from(ctx, tx, key));
     NW_CHECK(begin_raw(out, tx));
     nw_tx_hash_fields(out->signing_hash32, tx,

@@ -83,7 +83,8 @@ static nw_err check_auth_list(struct nw_cur entries)
         NW_TRY(nw_rlp_next_list(&entries, &e));
         NW_TRY(nw_rlp_next_u256(&e, &u));
         NW_TRY(next_fixed(&e, a, 20));
-        NW_TRY(nw_rlp_next_u64(&e, &n));
+        /* A nonce above 2^64-1 decodes; nw_tx_validate flags it (EIP-2681). */
+        NW_TRY(nw_rlp_next_u256(&e, &u));
         NW_TRY(nw_rlp_next_u64(&e, &n));
         NW_ENSURE(n <= 1, NW_ERR_TX_SIG_V);
         NW_TRY(nw_rlp_next_u256(&e, &u));

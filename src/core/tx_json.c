@@ -1,5 +1,10 @@
 /*
- * Parsing web3.py-style transaction dicts (DESIGN.md section 4) into struct nw_tx.
+ * Parsing web3.py-style transaction dicts (DESIGN.md section 4) and Ethereum JSON-RPC
+ * transaction objects (eth_signTransaction) into struct nw_tx. The two shapes share every
+ * check; they differ in `value` (ether vs wei), `input` (RPC only) and nothing else.
+ *
+ * The JSON comes through jdoc.c (yajl), not jansson: numbers keep their literal text, so
+ * integers are exact to 2^256-1 and a float `value` can be checked against its double.
  *
  * Two passes over the object: first every key is matched against the known names (an unknown
  * key fails at once), then the type is fixed (given or inferred the way eth-account's
@@ -32,7 +37,14 @@ enum field {
     NW_TXF_ACCESS_LIST,
     NW_TXF_AUTH_LIST,
     NW_TXF_FROM,
+    NW_TXF_INPUT,
     NW_TXF_COUNT
+};
+
+/* Which request shape is being parsed. */
+enum shape {
+    NW_TXS_DICT, /* web3.py's dict: value in ether, no `input` */
+    NW_TXS_RPC,  /* JSON-RPC transaction object: value in wei (a quantity), `input` or `data` */
 };
 
 static const char *const field_names[NW_TXF_COUNT] = {
@@ -51,12 +63,13 @@ static const char *const field_names[NW_TXF_COUNT] = {
     "accessList",
     "authorizationList",
     "from",
+    "input",
 };
 
 #define BIT(f) (1u << (f))
 #define COMMON                                                                                     \
  (BIT(NW_TXF_TYPE) | BIT(NW_TXF_CHAIN_ID) | BIT(NW_TXF_NONCE) | BIT(NW_TXF_GAS) | BIT(NW_TXF_TO) | \
-  BIT(NW_TXF_VALUE) | BIT(NW_TXF_DATA) | BIT(NW_TXF_FROM))
+  BIT(NW_TXF_VALUE) | BIT(NW_TXF_DATA) | BIT(NW_TXF_FROM) | BIT(NW_TXF_INPUT))
 #define FEES_1559 (BIT(NW_TXF_MAX_FEE) | BIT(NW_TXF_MAX_PRIO))
 
 /* Allowed and required fields per type (EIP-2930, EIP-1559, EIP-4844, EIP-7702 field lists). */
@@ -89,13 +102,14 @@ static nw_err map_buf_err(nw_err e)
     return e == NW_ERR_BUF_FULL ? NW_ERR_TX_LIMIT : e;
 }
 
-static nw_err find_field(const char *key, enum field *f)
+static nw_err find_field(const struct nw_jv *member, enum shape shape, enum field *f)
 {
     /* The first character narrows the candidates to one or two names. */
     for (int i = 0; i < NW_TXF_COUNT; i++) {
-        if (key[0] == field_names[i][0] && strcmp(key, field_names[i]) == 0) {
+        if (member->key_len > 0 && member->key[0] == field_names[i][0] &&
+            nw_jv_key_is(member, field_names[i])) {
             *f = (enum field)i;
-            return NW_OK;
+            return i == NW_TXF_INPUT && shape != NW_TXS_RPC ? NW_ERR_TX_UNKNOWN_FIELD : NW_OK;
         }
     }
     return NW_ERR_TX_UNKNOWN_FIELD;
@@ -106,7 +120,7 @@ static nw_err find_field(const char *key, enum field *f)
  * is type 1; either EIP-1559 fee makes it 2, or 3 with a blob field, or 4 with an
  * authorizationList; anything else is legacy (whose allowed set then rejects stray fields).
  */
-static enum nw_tx_type infer_type(json_t *const slot[NW_TXF_COUNT])
+static enum nw_tx_type infer_type(const struct nw_jv *const slot[NW_TXF_COUNT])
 {
     if (slot[NW_TXF_GAS_PRICE] != NULL && slot[NW_TXF_ACCESS_LIST] != NULL)
         return NW_TX_ACCESS_LIST;
@@ -120,14 +134,14 @@ static enum nw_tx_type infer_type(json_t *const slot[NW_TXF_COUNT])
     return NW_TX_LEGACY;
 }
 
-static nw_err json_str(struct nw_cur *out, const json_t *j)
+static nw_err json_str(struct nw_cur *out, const struct nw_jv *j)
 {
-    NW_ENSURE(json_is_string(j), NW_ERR_TX_FIELD_TYPE);
-    *out = nw_cur_of(json_string_value(j), json_string_length(j));
+    NW_ENSURE(j->kind == NW_JV_STRING, NW_ERR_TX_FIELD_TYPE);
+    *out = nw_cur_of(j->text, j->len);
     return NW_OK;
 }
 
-static nw_err json_addr(uint8_t addr20[20], const json_t *j)
+static nw_err json_addr(uint8_t addr20[20], const struct nw_jv *j)
 {
     struct nw_cur t;
     NW_TRY(json_str(&t, j));
@@ -135,7 +149,7 @@ static nw_err json_addr(uint8_t addr20[20], const json_t *j)
 }
 
 /* A "0x" + 64 hex string as a 32-byte RLP string. */
-static nw_err put_bytes32(struct nw_buf *mem, const json_t *j)
+static nw_err put_bytes32(struct nw_buf *mem, const struct nw_jv *j)
 {
     struct nw_cur t;
     uint8_t b[32];
@@ -148,7 +162,7 @@ static nw_err put_bytes32(struct nw_buf *mem, const json_t *j)
     return map_buf_err(nw_rlp_put_bytes(mem, nw_cur_of(b, sizeof(b))));
 }
 
-static nw_err parse_data(struct nw_tx *tx, const json_t *j)
+static nw_err parse_data(struct nw_tx *tx, const struct nw_jv *j)
 {
     struct nw_cur t;
     NW_TRY(json_str(&t, j));
@@ -159,9 +173,28 @@ static nw_err parse_data(struct nw_tx *tx, const json_t *j)
     return NW_OK;
 }
 
-static nw_err parse_to(struct nw_tx *tx, const json_t *j)
+/*
+ * RPC `input` (the current name) beside `data` (the older one): parsed as data when alone;
+ * when both are present they must carry the same bytes (geth refuses a difference too).
+ */
+static nw_err parse_input(struct nw_tx *tx, const struct nw_jv *input, bool has_data)
 {
-    if (json_is_null(j) || (json_is_string(j) && json_string_length(j) == 0)) {
+    if (!has_data)
+        return parse_data(tx, input);
+    struct nw_tx_span data = tx->data;
+    NW_TRY(parse_data(tx, input));
+    bool same = tx->data.len == data.len &&
+                (data.len == 0 ||
+                 memcmp(tx->mem.ptr + data.off, tx->mem.ptr + tx->data.off, data.len) == 0);
+    tx->mem.len = tx->data.off;
+    tx->data = data;
+    NW_ENSURE(same, NW_ERR_TX_INPUT_MISMATCH);
+    return NW_OK;
+}
+
+static nw_err parse_to(struct nw_tx *tx, const struct nw_jv *j)
+{
+    if (j->kind == NW_JV_NULL || (j->kind == NW_JV_STRING && j->len == 0)) {
         tx->has_to = false;
         return NW_OK;
     }
@@ -173,6 +206,7 @@ static nw_err parse_to(struct nw_tx *tx, const json_t *j)
 struct pctx {
     struct nw_tx *tx;
     struct nw_diag *diag;
+    enum shape shape;
     char path[96];
 };
 
@@ -187,44 +221,46 @@ static nw_err sub_err(struct pctx *p, nw_err code, const char *list, size_t i, c
 
 /* Check an entry object has only the given keys; report the first unknown one. */
 static nw_err check_keys(struct pctx *p,
-                         const json_t *obj,
+                         const struct nw_jv *obj,
                          const char *list,
                          size_t i,
                          const char *const *keys,
                          size_t nkeys)
 {
-    const char *k;
-    json_t *v;
-    if (!json_is_object(obj))
+    char name[32];
+    if (obj->kind != NW_JV_OBJECT)
         return sub_err(p, NW_ERR_TX_FIELD_TYPE, list, i, NULL);
-    json_object_foreach((json_t *)obj, k, v)
-    {
+    for (const struct nw_jv *m = obj->child; m != NULL; m = m->next) {
         bool known = false;
         for (size_t n = 0; n < nkeys; n++)
-            known |= strcmp(k, keys[n]) == 0;
+            known |= nw_jv_key_is(m, keys[n]);
         if (!known)
-            return sub_err(p, NW_ERR_TX_UNKNOWN_FIELD, list, i, nw_json_safe_name(k));
+            return sub_err(p, NW_ERR_TX_UNKNOWN_FIELD, list, i, nw_jv_safe_key(m, name));
     }
     return NW_OK;
 }
 
-static nw_err get_member(
-    struct pctx *p, json_t **out, const json_t *obj, const char *list, size_t i, const char *key)
+static nw_err get_member(struct pctx *p,
+                         const struct nw_jv **out,
+                         const struct nw_jv *obj,
+                         const char *list,
+                         size_t i,
+                         const char *key)
 {
-    *out = json_object_get(obj, key);
+    *out = nw_jv_get(obj, key);
     if (*out == NULL)
         return sub_err(p, NW_ERR_TX_MISSING_FIELD, list, i, key);
     return NW_OK;
 }
 
-static nw_err parse_access_entry(struct pctx *p, const json_t *e, size_t i)
+static nw_err parse_access_entry(struct pctx *p, const struct nw_jv *e, size_t i)
 {
     static const char *const keys[] = {"address", "storageKeys"};
     static const char list[] = "accessList";
     struct nw_buf *mem = &p->tx->mem;
-    json_t *a, *sk;
+    const struct nw_jv *a, *sk;
     uint8_t addr[20];
-    size_t m1, m2;
+    size_t m1, m2, k = 0;
     nw_err err;
 
     NW_TRY(check_keys(p, e, list, i, keys, 2));
@@ -232,13 +268,13 @@ static nw_err parse_access_entry(struct pctx *p, const json_t *e, size_t i)
     NW_TRY(get_member(p, &sk, e, list, i, "storageKeys"));
     if ((err = json_addr(addr, a)) != NW_OK)
         return sub_err(p, err, list, i, "address");
-    if (!json_is_array(sk))
+    if (sk->kind != NW_JV_ARRAY)
         return sub_err(p, NW_ERR_TX_FIELD_TYPE, list, i, "storageKeys");
     nw_rlp_list_begin(mem, &m1);
     NW_TRY(map_buf_err(nw_rlp_put_bytes(mem, nw_cur_of(addr, 20))));
     nw_rlp_list_begin(mem, &m2);
-    for (size_t k = 0; k < json_array_size(sk); k++) {
-        if ((err = put_bytes32(mem, json_array_get(sk, k))) != NW_OK) {
+    for (const struct nw_jv *key = sk->child; key != NULL; key = key->next, k++) {
+        if ((err = put_bytes32(mem, key)) != NW_OK) {
             (void)snprintf(p->path, sizeof(p->path), "%s[%zu].storageKeys[%zu]", list, i, k);
             return field_err(p->diag, err, p->path);
         }
@@ -247,30 +283,30 @@ static nw_err parse_access_entry(struct pctx *p, const json_t *e, size_t i)
     return map_buf_err(nw_rlp_list_end(mem, m1));
 }
 
-static nw_err parse_access_list(struct pctx *p, const json_t *j, struct nw_tx_span *span)
+static nw_err parse_access_list(struct pctx *p, const struct nw_jv *j, struct nw_tx_span *span)
 {
-    size_t mark;
-    if (!json_is_array(j))
+    size_t mark, i = 0;
+    if (j->kind != NW_JV_ARRAY)
         return field_err(p->diag, NW_ERR_TX_FIELD_TYPE, "accessList");
     span->off = p->tx->mem.len;
     nw_rlp_list_begin(&p->tx->mem, &mark);
-    for (size_t i = 0; i < json_array_size(j); i++)
-        NW_TRY(parse_access_entry(p, json_array_get(j, i), i));
+    for (const struct nw_jv *e = j->child; e != NULL; e = e->next, i++)
+        NW_TRY(parse_access_entry(p, e, i));
     NW_TRY(map_buf_err(nw_rlp_list_end(&p->tx->mem, mark)));
     span->len = p->tx->mem.len - span->off;
     return NW_OK;
 }
 
-static nw_err parse_blob_hashes(struct pctx *p, const json_t *j)
+static nw_err parse_blob_hashes(struct pctx *p, const struct nw_jv *j)
 {
-    size_t mark;
+    size_t mark, i = 0;
     nw_err err;
-    if (!json_is_array(j))
+    if (j->kind != NW_JV_ARRAY)
         return field_err(p->diag, NW_ERR_TX_FIELD_TYPE, "blobVersionedHashes");
     p->tx->blob_hashes.off = p->tx->mem.len;
     nw_rlp_list_begin(&p->tx->mem, &mark);
-    for (size_t i = 0; i < json_array_size(j); i++) {
-        if ((err = put_bytes32(&p->tx->mem, json_array_get(j, i))) != NW_OK)
+    for (const struct nw_jv *e = j->child; e != NULL; e = e->next, i++) {
+        if ((err = put_bytes32(&p->tx->mem, e)) != NW_OK)
             return sub_err(p, err, "blobVersionedHashes", i, NULL);
     }
     NW_TRY(map_buf_err(nw_rlp_list_end(&p->tx->mem, mark)));
@@ -279,17 +315,18 @@ static nw_err parse_blob_hashes(struct pctx *p, const json_t *j)
 }
 
 /* yParity, or v as 0/1/27/28; when both are given they must agree. */
-static nw_err parse_y_parity(uint64_t *y, const json_t *yp, const json_t *v, const char **bad)
+static nw_err
+parse_y_parity(uint64_t *y, const struct nw_jv *yp, const struct nw_jv *v, const char **bad)
 {
     uint64_t a = 0, b = 0;
     *bad = yp != NULL ? "yParity" : "v";
     if (yp != NULL) {
-        NW_TRY(nw_json_u64(&a, yp));
+        NW_TRY(nw_jv_u64(&a, yp));
         NW_ENSURE(a <= 1, NW_ERR_TX_SIG_V);
     }
     if (v != NULL) {
         *bad = "v";
-        NW_TRY(nw_json_u64(&b, v));
+        NW_TRY(nw_jv_u64(&b, v));
         NW_ENSURE(b <= 1 || b == 27 || b == 28, NW_ERR_TX_SIG_V);
         b = b >= 27 ? b - 27 : b;
         NW_ENSURE(yp == NULL || a == b, NW_ERR_TX_SIG_V);
@@ -299,21 +336,31 @@ static nw_err parse_y_parity(uint64_t *y, const json_t *yp, const json_t *v, con
     return NW_OK;
 }
 
-static nw_err parse_auth_entry(struct pctx *p, const json_t *e, size_t i)
+/* A nonce (EIP-2681: at most 2^64-1), in a transaction or an authorization. */
+static nw_err nonce_u64(uint64_t *n, const struct nw_jv *j)
 {
-    static const char *const keys[] = {"chainId", "address", "nonce", "yParity", "v", "r", "s"};
+    struct nw_u256 u;
+    *n = 0;
+    NW_TRY(nw_jv_quantity(&u, j));
+    NW_ENSURE(nw_u256_to_u64(&u, n), NW_ERR_TX_NONCE_RANGE);
+    return NW_OK;
+}
+
+/* The values of one authorization tuple, converted. */
+struct auth_tuple {
+    struct nw_u256 chain_id, r, s;
+    uint8_t address[20];
+    uint64_t nonce, y;
+};
+
+static nw_err auth_values(struct pctx *p, struct auth_tuple *t, const struct nw_jv *e, size_t i)
+{
     static const char list[] = "authorizationList";
-    struct nw_buf *mem = &p->tx->mem;
-    json_t *cid, *addr, *nonce, *r, *s;
-    json_t *yp = json_object_get(e, "yParity"), *v = json_object_get(e, "v");
-    struct nw_u256 cid_v, r_v, s_v;
-    uint64_t nonce_v, y;
-    uint8_t addr_v[20];
+    const struct nw_jv *cid, *addr, *nonce, *r, *s;
+    const struct nw_jv *yp = nw_jv_get(e, "yParity"), *v = nw_jv_get(e, "v");
     const char *bad;
-    size_t mark;
     nw_err err;
 
-    NW_TRY(check_keys(p, e, list, i, keys, NW_ARRAY_LEN(keys)));
     NW_TRY(get_member(p, &cid, e, list, i, "chainId"));
     NW_TRY(get_member(p, &addr, e, list, i, "address"));
     NW_TRY(get_member(p, &nonce, e, list, i, "nonce"));
@@ -321,65 +368,82 @@ static nw_err parse_auth_entry(struct pctx *p, const json_t *e, size_t i)
         return sub_err(p, NW_ERR_TX_MISSING_FIELD, list, i, "yParity");
     NW_TRY(get_member(p, &r, e, list, i, "r"));
     NW_TRY(get_member(p, &s, e, list, i, "s"));
-    if ((err = nw_json_quantity(&cid_v, cid)) != NW_OK)
+    if ((err = nw_jv_quantity(&t->chain_id, cid)) != NW_OK)
         return sub_err(p, err, list, i, "chainId");
-    if ((err = json_addr(addr_v, addr)) != NW_OK)
+    if ((err = json_addr(t->address, addr)) != NW_OK)
         return sub_err(p, err, list, i, "address");
-    if ((err = nw_json_u64(&nonce_v, nonce)) != NW_OK)
+    if ((err = nonce_u64(&t->nonce, nonce)) != NW_OK)
         return sub_err(p, err, list, i, "nonce");
-    if ((err = parse_y_parity(&y, yp, v, &bad)) != NW_OK)
+    if ((err = parse_y_parity(&t->y, yp, v, &bad)) != NW_OK)
         return sub_err(p, err, list, i, bad);
-    if ((err = nw_json_quantity(&r_v, r)) != NW_OK)
+    if ((err = nw_jv_quantity(&t->r, r)) != NW_OK)
         return sub_err(p, err, list, i, "r");
-    if ((err = nw_json_quantity(&s_v, s)) != NW_OK)
+    if ((err = nw_jv_quantity(&t->s, s)) != NW_OK)
         return sub_err(p, err, list, i, "s");
+    if (nw_sig_s_is_high(&t->s))
+        return sub_err(p, NW_ERR_TX_HIGH_S, list, i, "s");
+    return NW_OK;
+}
+
+static nw_err parse_auth_entry(struct pctx *p, const struct nw_jv *e, size_t i)
+{
+    static const char *const keys[] = {"chainId", "address", "nonce", "yParity", "v", "r", "s"};
+    struct nw_buf *mem = &p->tx->mem;
+    struct auth_tuple t;
+    size_t mark;
+
+    NW_TRY(check_keys(p, e, "authorizationList", i, keys, NW_ARRAY_LEN(keys)));
+    NW_TRY(auth_values(p, &t, e, i));
     nw_rlp_list_begin(mem, &mark);
-    NW_TRY(map_buf_err(nw_rlp_put_u256(mem, &cid_v)));
-    NW_TRY(map_buf_err(nw_rlp_put_bytes(mem, nw_cur_of(addr_v, 20))));
-    NW_TRY(map_buf_err(nw_rlp_put_u64(mem, nonce_v)));
-    NW_TRY(map_buf_err(nw_rlp_put_u64(mem, y)));
-    NW_TRY(map_buf_err(nw_rlp_put_u256(mem, &r_v)));
-    NW_TRY(map_buf_err(nw_rlp_put_u256(mem, &s_v)));
+    NW_TRY(map_buf_err(nw_rlp_put_u256(mem, &t.chain_id)));
+    NW_TRY(map_buf_err(nw_rlp_put_bytes(mem, nw_cur_of(t.address, 20))));
+    NW_TRY(map_buf_err(nw_rlp_put_u64(mem, t.nonce)));
+    NW_TRY(map_buf_err(nw_rlp_put_u64(mem, t.y)));
+    NW_TRY(map_buf_err(nw_rlp_put_u256(mem, &t.r)));
+    NW_TRY(map_buf_err(nw_rlp_put_u256(mem, &t.s)));
     return map_buf_err(nw_rlp_list_end(mem, mark));
 }
 
-static nw_err parse_auth_list(struct pctx *p, const json_t *j)
+static nw_err parse_auth_list(struct pctx *p, const struct nw_jv *j)
 {
-    size_t mark;
-    if (!json_is_array(j))
+    size_t mark, i = 0;
+    if (j->kind != NW_JV_ARRAY)
         return field_err(p->diag, NW_ERR_TX_FIELD_TYPE, "authorizationList");
-    if (json_array_size(j) == 0)
+    if (j->len == 0)
         return field_err(p->diag, NW_ERR_TX_EMPTY_AUTH_LIST, "authorizationList");
     p->tx->auth_list.off = p->tx->mem.len;
     nw_rlp_list_begin(&p->tx->mem, &mark);
-    for (size_t i = 0; i < json_array_size(j); i++)
-        NW_TRY(parse_auth_entry(p, json_array_get(j, i), i));
+    for (const struct nw_jv *e = j->child; e != NULL; e = e->next, i++)
+        NW_TRY(parse_auth_entry(p, e, i));
     NW_TRY(map_buf_err(nw_rlp_list_end(&p->tx->mem, mark)));
     p->tx->auth_list.len = p->tx->mem.len - p->tx->auth_list.off;
     return NW_OK;
 }
 
 /* The scalar fields, each with its converter. */
-static nw_err parse_scalar(struct nw_tx *tx, enum field f, const json_t *j)
+static nw_err parse_scalar(struct nw_tx *tx, enum field f, const struct nw_jv *j, enum shape shape)
 {
+    uint64_t n;
     switch (f) {
         case NW_TXF_CHAIN_ID:
             tx->has_chain_id = true;
-            return nw_json_quantity(&tx->chain_id, j);
+            return nw_jv_quantity(&tx->chain_id, j);
         case NW_TXF_NONCE:
-            return nw_json_quantity(&tx->nonce, j);
+            NW_TRY(nonce_u64(&n, j));
+            tx->nonce = nw_u256_from_u64(n);
+            return NW_OK;
         case NW_TXF_GAS:
-            return nw_json_quantity(&tx->gas, j);
+            return nw_jv_quantity(&tx->gas, j);
         case NW_TXF_GAS_PRICE:
-            return nw_json_quantity(&tx->gas_price, j);
+            return nw_jv_quantity(&tx->gas_price, j);
         case NW_TXF_MAX_FEE:
-            return nw_json_quantity(&tx->max_fee, j);
+            return nw_jv_quantity(&tx->max_fee, j);
         case NW_TXF_MAX_PRIO:
-            return nw_json_quantity(&tx->max_priority_fee, j);
+            return nw_jv_quantity(&tx->max_priority_fee, j);
         case NW_TXF_MAX_FEE_BLOB:
-            return nw_json_quantity(&tx->max_fee_blob, j);
+            return nw_jv_quantity(&tx->max_fee_blob, j);
         case NW_TXF_VALUE:
-            return nw_json_ether(&tx->value, j);
+            return shape == NW_TXS_RPC ? nw_jv_quantity(&tx->value, j) : nw_jv_ether(&tx->value, j);
         case NW_TXF_TO:
             return parse_to(tx, j);
         case NW_TXF_DATA:
@@ -392,33 +456,63 @@ static nw_err parse_scalar(struct nw_tx *tx, enum field f, const json_t *j)
     }
 }
 
-static nw_err parse_type(enum nw_tx_type *type, json_t *const slot[NW_TXF_COUNT])
+static nw_err parse_type(enum nw_tx_type *type, const struct nw_jv *const slot[NW_TXF_COUNT])
 {
     uint64_t t;
     if (slot[NW_TXF_TYPE] == NULL) {
         *type = infer_type(slot);
         return NW_OK;
     }
-    NW_TRY(nw_json_u64(&t, slot[NW_TXF_TYPE]));
+    NW_TRY(nw_jv_u64(&t, slot[NW_TXF_TYPE]));
     NW_ENSURE(t <= NW_TX_SET_CODE, NW_ERR_TX_TYPE);
     *type = (enum nw_tx_type)t;
     return NW_OK;
 }
 
-static nw_err parse_object(struct nw_tx *tx, struct nw_diag *diag, json_t *obj)
+/* A field-level error, with advice where the code alone does not say what to do. */
+static nw_err scalar_err(struct nw_diag *diag, nw_err err, enum field f)
 {
-    json_t *slot[NW_TXF_COUNT] = {0};
-    struct pctx p = {tx, diag, {0}};
-    const char *key;
-    json_t *val;
+    if (err == NW_ERR_ETHER_IMPRECISE)
+        return nw_diag_set(diag, err, "field 'value' (e.g. \"value\": \"1.000000000000000001\")");
+    return field_err(diag, err, field_names[f]);
+}
+
+static nw_err parse_fields(struct pctx *p, const struct nw_jv *const slot[NW_TXF_COUNT])
+{
+    nw_err err;
+    for (int i = NW_TXF_CHAIN_ID; i < NW_TXF_COUNT; i++) {
+        if (slot[i] == NULL)
+            continue;
+        if (i == NW_TXF_ACCESS_LIST)
+            err = parse_access_list(p, slot[i], &p->tx->access_list);
+        else if (i == NW_TXF_BLOB_HASHES)
+            err = parse_blob_hashes(p, slot[i]);
+        else if (i == NW_TXF_AUTH_LIST)
+            err = parse_auth_list(p, slot[i]);
+        else if (i == NW_TXF_INPUT)
+            err = scalar_err(p->diag, parse_input(p->tx, slot[i], slot[NW_TXF_DATA] != NULL),
+                             NW_TXF_INPUT);
+        else if ((err = parse_scalar(p->tx, (enum field)i, slot[i], p->shape)) != NW_OK)
+            return scalar_err(p->diag, err, (enum field)i);
+        if (err != NW_OK)
+            return err;
+    }
+    return NW_OK;
+}
+
+static nw_err
+parse_object(struct nw_tx *tx, struct nw_diag *diag, const struct nw_jv *obj, enum shape shape)
+{
+    const struct nw_jv *slot[NW_TXF_COUNT] = {0};
+    struct pctx p = {tx, diag, shape, {0}};
     enum field f = NW_TXF_TYPE;
+    char name[32];
     nw_err err;
 
-    json_object_foreach(obj, key, val)
-    {
-        if (find_field(key, &f) != NW_OK)
-            return field_err(diag, NW_ERR_TX_UNKNOWN_FIELD, nw_json_safe_name(key));
-        slot[f] = val;
+    for (const struct nw_jv *m = obj->child; m != NULL; m = m->next) {
+        if (find_field(m, shape, &f) != NW_OK)
+            return field_err(diag, NW_ERR_TX_UNKNOWN_FIELD, nw_jv_safe_key(m, name));
+        slot[f] = m;
     }
     if ((err = parse_type(&tx->type, slot)) != NW_OK)
         return field_err(diag, err, "type");
@@ -430,76 +524,95 @@ static nw_err parse_object(struct nw_tx *tx, struct nw_diag *diag, json_t *obj)
         if (slot[i] == NULL && (required[tx->type] & bit))
             return field_err(diag, NW_ERR_TX_MISSING_FIELD, field_names[i]);
     }
-    for (int i = NW_TXF_CHAIN_ID; i < NW_TXF_COUNT; i++) {
-        if (slot[i] == NULL)
-            continue;
-        if (i == NW_TXF_ACCESS_LIST)
-            err = parse_access_list(&p, slot[i], &tx->access_list);
-        else if (i == NW_TXF_BLOB_HASHES)
-            err = parse_blob_hashes(&p, slot[i]);
-        else if (i == NW_TXF_AUTH_LIST)
-            err = parse_auth_list(&p, slot[i]);
-        else if ((err = parse_scalar(tx, (enum field)i, slot[i])) != NW_OK)
-            return field_err(diag, err, field_names[i]);
-        if (err != NW_OK)
-            return err;
-    }
-    if (!tx->has_to && (required[tx->type] & BIT(NW_TXF_TO)))
-        return nw_diag_set(diag, NW_ERR_TX_MISSING_FIELD,
-                           "field 'to' (type %d cannot create a contract)", (int)tx->type);
-    return NW_OK;
+    NW_TRY(parse_fields(&p, slot));
+    /* What the network would refuse (and a contract creation without code) is refused here
+     * too, with the same words as nw_tx_sign and nw_tx_validate give. */
+    return nw_tx_check(tx, diag);
 }
 
-nw_err nw_tx_from_json(struct nw_tx *tx, struct nw_diag *diag, struct nw_cur json)
+static nw_err from_text(struct nw_tx *tx, struct nw_diag *diag, struct nw_cur json, enum shape s)
 {
-    json_t *obj = NULL;
+    struct nw_jdoc doc;
+    nw_jdoc_init(&doc);
     nw_tx_clear(tx);
-    nw_err err = nw_json_parse_object(&obj, diag, json);
+    nw_err err = nw_jdoc_parse_object(&doc, diag, json);
     if (err == NW_OK)
-        err = parse_object(tx, diag, obj);
-    json_decref(obj);
+        err = parse_object(tx, diag, doc.root, s);
+    nw_jdoc_clear(&doc);
     if (err != NW_OK)
         nw_tx_clear(tx);
     return err;
 }
 
-nw_err nw_auth_from_json(struct nw_auth *auth, struct nw_diag *diag, struct nw_cur json)
+nw_err nw_tx_from_json(struct nw_tx *tx, struct nw_diag *diag, struct nw_cur json)
+{
+    return from_text(tx, diag, json, NW_TXS_DICT);
+}
+
+nw_err nw_tx_from_json_member(struct nw_tx *tx,
+                              struct nw_diag *diag,
+                              struct nw_cur json,
+                              const char *member)
+{
+    struct nw_jdoc doc;
+    nw_jdoc_init(&doc);
+    nw_tx_clear(tx);
+    nw_err err = nw_jdoc_parse_object(&doc, diag, json);
+    if (err == NW_OK) {
+        const struct nw_jv *obj = nw_jv_get(doc.root, member);
+        if (obj == NULL)
+            err = field_err(diag, NW_ERR_TX_MISSING_FIELD, member);
+        else if (obj->kind != NW_JV_OBJECT)
+            err = nw_diag_set(diag, NW_ERR_TX_NOT_OBJECT, "'%s' is not an object", member);
+        else
+            err = parse_object(tx, diag, obj, NW_TXS_DICT);
+    }
+    nw_jdoc_clear(&doc);
+    if (err != NW_OK)
+        nw_tx_clear(tx);
+    return err;
+}
+
+nw_err nw_tx_from_rpc_json(struct nw_tx *tx, struct nw_diag *diag, struct nw_cur json)
+{
+    return from_text(tx, diag, json, NW_TXS_RPC);
+}
+
+static nw_err auth_fields(struct nw_auth *auth, struct nw_diag *diag, const struct nw_jv *obj)
 {
     static const char *const names[] = {"chainId", "address", "nonce"};
-    json_t *obj = NULL, *val;
-    const char *key, *bad = NULL;
+    char name[32];
     nw_err err;
-
-    memset(auth, 0, sizeof(*auth));
-    NW_TRY(nw_json_parse_object(&obj, diag, json));
-    json_object_foreach(obj, key, val)
-    {
+    for (const struct nw_jv *m = obj->child; m != NULL; m = m->next) {
         bool known = false;
         for (size_t i = 0; i < NW_ARRAY_LEN(names); i++)
-            known |= strcmp(key, names[i]) == 0;
-        if (!known) {
-            err = field_err(diag, NW_ERR_TX_UNKNOWN_FIELD, nw_json_safe_name(key));
-            goto out;
-        }
+            known |= nw_jv_key_is(m, names[i]);
+        if (!known)
+            return field_err(diag, NW_ERR_TX_UNKNOWN_FIELD, nw_jv_safe_key(m, name));
     }
     for (size_t i = 0; i < NW_ARRAY_LEN(names); i++) {
-        if (json_object_get(obj, names[i]) == NULL) {
-            err = field_err(diag, NW_ERR_TX_MISSING_FIELD, names[i]);
-            goto out;
-        }
+        if (nw_jv_get(obj, names[i]) == NULL)
+            return field_err(diag, NW_ERR_TX_MISSING_FIELD, names[i]);
     }
-    bad = "chainId";
-    NW_CHECK(nw_json_quantity(&auth->chain_id, json_object_get(obj, "chainId")));
-    bad = "address";
-    NW_CHECK(json_addr(auth->address, json_object_get(obj, "address")));
-    bad = "nonce";
-    NW_CHECK(nw_json_u64(&auth->nonce, json_object_get(obj, "nonce")));
-out:
-    json_decref(obj);
-    if (err != NW_OK) {
-        if (bad != NULL)
-            (void)field_err(diag, err, bad);
+    if ((err = nw_jv_quantity(&auth->chain_id, nw_jv_get(obj, "chainId"))) != NW_OK)
+        return field_err(diag, err, "chainId");
+    if ((err = json_addr(auth->address, nw_jv_get(obj, "address"))) != NW_OK)
+        return field_err(diag, err, "address");
+    if ((err = nonce_u64(&auth->nonce, nw_jv_get(obj, "nonce"))) != NW_OK)
+        return scalar_err(diag, err, NW_TXF_NONCE);
+    return NW_OK;
+}
+
+nw_err nw_auth_from_json(struct nw_auth *auth, struct nw_diag *diag, struct nw_cur json)
+{
+    struct nw_jdoc doc;
+    nw_jdoc_init(&doc);
+    memset(auth, 0, sizeof(*auth));
+    nw_err err = nw_jdoc_parse_object(&doc, diag, json);
+    if (err == NW_OK)
+        err = auth_fields(auth, diag, doc.root);
+    nw_jdoc_clear(&doc);
+    if (err != NW_OK)
         memset(auth, 0, sizeof(*auth));
-    }
     return err;
 }

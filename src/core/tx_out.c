@@ -154,7 +154,8 @@ static nw_err put_list(json_t *obj,
     return put(obj, key, arr);
 }
 
-static nw_err fill_fields(json_t *o, const struct nw_tx *tx)
+/* data_key: "data" (nw_tx_to_json, web3's name) or "input" (the RPC object's). */
+static nw_err fill_fields(json_t *o, const struct nw_tx *tx, const char *data_key)
 {
     struct nw_u256 type = nw_u256_from_u64((uint64_t)tx->type);
     NW_TRY(put(o, "type", quantity(&type)));
@@ -170,7 +171,7 @@ static nw_err fill_fields(json_t *o, const struct nw_tx *tx)
     NW_TRY(put(o, "gas", quantity(&tx->gas)));
     NW_TRY(put(o, "to", tx->has_to ? address(tx->to) : json_null()));
     NW_TRY(put(o, "value", quantity(&tx->value)));
-    NW_TRY(put(o, "data", hex_bytes(nw_tx_span_cur(tx, tx->data))));
+    NW_TRY(put(o, data_key, hex_bytes(nw_tx_span_cur(tx, tx->data))));
     if (tx->type != NW_TX_LEGACY)
         NW_TRY(put_list(o, "accessList", tx, tx->access_list, access_list));
     if (tx->type == NW_TX_BLOB) {
@@ -207,8 +208,26 @@ nw_err nw_tx_to_json(struct nw_buf *out,
     char *text = NULL;
     nw_err err;
     NW_CHECK_COND(o != NULL, NW_ERR_NOMEM);
-    NW_CHECK(fill_fields(o, tx));
+    NW_CHECK(fill_fields(o, tx, "data"));
     NW_CHECK(fill_signature(o, signed_tx, sender20));
+    text = json_dumps(o, JSON_COMPACT | JSON_PRESERVE_ORDER);
+    NW_CHECK_COND(text != NULL, NW_ERR_NOMEM);
+    NW_CHECK(nw_buf_append_str(out, text));
+out:
+    nw_json_free_text(text);
+    json_decref(o);
+    return err;
+}
+
+nw_err nw_tx_to_rpc_json(struct nw_buf *out, const struct nw_tx *tx, const uint8_t *from20)
+{
+    json_t *o = json_object();
+    char *text = NULL;
+    nw_err err;
+    NW_CHECK_COND(o != NULL, NW_ERR_NOMEM);
+    NW_CHECK(fill_fields(o, tx, "input"));
+    if (from20 != NULL)
+        NW_CHECK(put(o, "from", address(from20)));
     text = json_dumps(o, JSON_COMPACT | JSON_PRESERVE_ORDER);
     NW_CHECK_COND(text != NULL, NW_ERR_NOMEM);
     NW_CHECK(nw_buf_append_str(out, text));

@@ -52,6 +52,23 @@ struct nw_dv_state {
 
 /* Lock DIR/lock (blocking) and start with nothing loaded. Returns NW_ERR_IO. */
 nw_err nw_dv_state_open(struct nw_dv_state *st, const struct nw_dv_config *cfg) NW_MUST_USE;
+
+/*
+ * The state directory holds keys and secrets: refuse one that is not ours or that group or
+ * others may write (they could plant files or symlinks). Out: why (a message with the chmod).
+ * Returns: NW_OK, NW_ERR_DEVAWS_STATE_PERMS, NW_ERR_IO.
+ */
+nw_err nw_dv_state_dir_check(const char *dir, char *why, size_t why_len) NW_MUST_USE;
+
+/*
+ * One server per state directory: an exclusive, non-blocking flock on DIR/server.lock, kept
+ * open for the process's life (*fd_out). Returns: NW_OK, NW_ERR_DEVAWS_LOCKED, NW_ERR_IO.
+ */
+nw_err nw_dv_instance_lock(const char *dir, int *fd_out) NW_MUST_USE;
+
+/* The port a previous run recorded in DIR/ports.json under which ("api_port", "imds_port"),
+ * or 0. */
+int nw_dv_previous_port(const char *dir, const char *which);
 /* The collection, loaded on first use (an empty object when the file does not exist yet). */
 json_t *nw_dv_state_get(struct nw_dv_state *st, enum nw_dv_coll c);
 /* Mark a collection as changed. */

@@ -236,17 +236,29 @@ static nw_err write_env(const struct opts *o,
     if (err == NW_OK)
         err = nw_dv_write_file(o->cfg.state_dir, "ports.json", b.ptr, b.len, 0644);
     nw_log(NW_LOG_INFO, "listening", "api", aaddr, "imds", iaddr, "state", o->cfg.state_dir, NULL);
+    /* The one line a person needs: how to point a shell at the emulator. */
+    (void)fprintf(stderr, "nw-devaws: ready; to use it: . %s/env\n", o->cfg.state_dir);
 out:
     nw_buf_clear(&b);
     return err;
 }
 
-static nw_err open_listener(struct nw_dv_listener *l, const char *text)
+/*
+ * Listen on text; a tcp address with port 0 first tries the port the previous run on this
+ * state directory used (ports.json), so that clients' saved endpoints survive a restart.
+ */
+static nw_err open_listener(struct nw_dv_listener *l, const char *text, int previous_port)
 {
     struct nw_addr a;
     NW_TRY(nw_addr_parse(&a, text));
     if (a.kind == NW_ADDR_VSOCK)
         return NW_ERR_UNSUPPORTED;
+    if (a.kind == NW_ADDR_TCP && a.port == 0 && previous_port > 0) {
+        struct nw_addr again = a;
+        again.port = (uint16_t)previous_port;
+        if (nw_net_listen(&again, 64, &l->fd) == NW_OK)
+            return NW_OK;
+    }
     return nw_net_listen(&a, 64, &l->fd);
 }
 
@@ -346,8 +358,10 @@ static int serve(struct opts *o)
         rc = fail("nsm_start", err);
         goto out;
     }
-    if ((err = open_listener(&api, o->listen)) != NW_OK ||
-        (err = open_listener(&imds, o->imds_listen)) != NW_OK) {
+    int api_prev = nw_dv_previous_port(o->cfg.state_dir, "api_port");
+    int imds_prev = nw_dv_previous_port(o->cfg.state_dir, "imds_port");
+    if ((err = open_listener(&api, o->listen, api_prev)) != NW_OK ||
+        (err = open_listener(&imds, o->imds_listen, imds_prev)) != NW_OK) {
         rc = fail("listen", err);
         goto out;
     }
@@ -459,8 +473,21 @@ int main(int argc, char **argv)
         (void)fprintf(stderr, "nw-devaws: cannot create %s\n", o.cfg.state_dir);
         return 1;
     }
+    char why[640];
+    nw_err derr = nw_dv_state_dir_check(o.cfg.state_dir, why, sizeof(why));
+    if (derr != NW_OK) {
+        (void)fprintf(stderr, "nw-devaws: %s (%s)\n", why, nw_err_code(derr));
+        return 1;
+    }
     if (is_admin)
         return admin(&o, argc - i, argv + i);
+    int lock_fd;
+    if ((derr = nw_dv_instance_lock(o.cfg.state_dir, &lock_fd)) != NW_OK) {
+        (void)fprintf(stderr, "nw-devaws: %s: %s (%s)\n", o.cfg.state_dir,
+                      derr == NW_ERR_DEVAWS_LOCKED ? nw_err_str(derr) : "cannot lock",
+                      nw_err_code(derr));
+        return 1;
+    }
     if (o.record != NULL) {
         o.cfg.record_fd = open(o.record, O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0600);
         if (o.cfg.record_fd < 0) {

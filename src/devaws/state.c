@@ -26,7 +26,7 @@ nw_err nw_dv_state_open(struct nw_dv_state *st, const struct nw_dv_config *cfg)
     st->cfg = cfg;
     st->lock_fd = -1;
     (void)snprintf(path, sizeof(path), "%s/lock", cfg->state_dir);
-    int fd = open(path, O_RDWR | O_CREAT | O_CLOEXEC, 0600);
+    int fd = open(path, O_RDWR | O_CREAT | O_NOFOLLOW | O_CLOEXEC, 0600);
     if (fd < 0)
         return NW_ERR_IO;
     while (flock(fd, LOCK_EX) != 0) {
@@ -88,7 +88,10 @@ nw_err nw_dv_write_file(const char *dir, const char *name, const void *p, size_t
     char path[512], tmp[600];
     (void)snprintf(path, sizeof(path), "%s/%s", dir, name);
     (void)snprintf(tmp, sizeof(tmp), "%s.tmp.%ld", path, (long)getpid());
-    int fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, mode);
+    /* O_EXCL|O_NOFOLLOW: a name planted in the directory (a symlink to elsewhere) never
+     * receives the secrets written here; a stale temp file of ours is removed first. */
+    (void)unlink(tmp);
+    int fd = open(tmp, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, mode);
     if (fd < 0)
         return NW_ERR_IO;
     const uint8_t *q = p;
@@ -140,6 +143,61 @@ nw_err nw_dv_state_commit(struct nw_dv_state *st)
         st->dirty[c] = false;
     }
     return NW_OK;
+}
+
+nw_err nw_dv_state_dir_check(const char *dir, char *why, size_t why_len)
+{
+    struct stat sb;
+    if (stat(dir, &sb) != 0) {
+        (void)snprintf(why, why_len, "cannot stat %s", dir);
+        return NW_ERR_IO;
+    }
+    if (!S_ISDIR(sb.st_mode)) {
+        (void)snprintf(why, why_len, "%s is not a directory", dir);
+        return NW_ERR_DEVAWS_STATE_PERMS;
+    }
+    if (sb.st_uid != geteuid()) {
+        (void)snprintf(why, why_len, "%s is owned by uid %ld, not by this user", dir,
+                       (long)sb.st_uid);
+        return NW_ERR_DEVAWS_STATE_PERMS;
+    }
+    if ((sb.st_mode & (S_IWGRP | S_IWOTH)) != 0) {
+        (void)snprintf(why, why_len,
+                       "%s is writable by group or others (mode %03o); run: chmod "
+                       "go-w %s",
+                       dir, (unsigned)(sb.st_mode & 0777), dir);
+        return NW_ERR_DEVAWS_STATE_PERMS;
+    }
+    return NW_OK;
+}
+
+nw_err nw_dv_instance_lock(const char *dir, int *fd_out)
+{
+    char path[512];
+    *fd_out = -1;
+    (void)snprintf(path, sizeof(path), "%s/server.lock", dir);
+    int fd = open(path, O_RDWR | O_CREAT | O_NOFOLLOW | O_CLOEXEC, 0600);
+    if (fd < 0)
+        return NW_ERR_IO;
+    if (flock(fd, LOCK_EX | LOCK_NB) != 0) {
+        nw_err err = errno == EWOULDBLOCK ? NW_ERR_DEVAWS_LOCKED : NW_ERR_IO;
+        close(fd);
+        return err;
+    }
+    *fd_out = fd; /* held until the process exits */
+    return NW_OK;
+}
+
+int nw_dv_previous_port(const char *dir, const char *which)
+{
+    char path[512];
+    json_error_t jerr;
+    (void)snprintf(path, sizeof(path), "%s/ports.json", dir);
+    json_t *v = json_load_file(path, 0, &jerr);
+    json_t *p = json_object_get(v, which);
+    json_int_t port = json_is_integer(p) ? json_integer_value(p) : 0;
+    json_decref(v);
+    return port > 0 && port <= 65535 ? (int)port : 0;
 }
 
 void nw_dv_state_close(struct nw_dv_state *st)

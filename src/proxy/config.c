@@ -293,6 +293,39 @@ static const char *scalar(yaml_node_t *n)
     return n != NULL && n->type == YAML_SCALAR_NODE ? (const char *)n->data.scalar.value : NULL;
 }
 
+/* A scalar holding a NUL ("127.0.0.1\0evil") would be read up to the NUL only: refuse it. */
+static bool has_nul(yaml_node_t *n)
+{
+    return n != NULL && n->type == YAML_SCALAR_NODE &&
+           strlen((const char *)n->data.scalar.value) != n->data.scalar.length;
+}
+
+/*
+ * libyaml keeps every pair of a mapping, so a second `port:` would silently win: refuse
+ * duplicate scalar keys and NULs in keys or values of the mapping at node.
+ */
+static nw_err check_mapping(char *diag, yaml_document_t *doc, yaml_node_t *node)
+{
+    unsigned long line = (unsigned long)node->start_mark.line + 1;
+    yaml_node_pair_t *start = node->data.mapping.pairs.start, *top = node->data.mapping.pairs.top;
+    for (yaml_node_pair_t *pr = start; pr < top; pr++) {
+        yaml_node_t *kn = yaml_document_get_node(doc, pr->key);
+        if (has_nul(kn) || has_nul(yaml_document_get_node(doc, pr->value))) {
+            DIAG("line %lu: NUL character inside a key or value", line);
+            return NW_ERR_PROXY_NUL;
+        }
+        const char *k = scalar(kn);
+        for (yaml_node_pair_t *q = start; k != NULL && q < pr; q++) {
+            const char *k2 = scalar(yaml_document_get_node(doc, q->key));
+            if (k2 != NULL && strcmp(k, k2) == 0) {
+                DIAG("line %lu: duplicate key '%.40s'", line, k);
+                return NW_ERR_PROXY_DUP_KEY;
+            }
+        }
+    }
+    return NW_OK;
+}
+
 static nw_err
 parse_entry(struct nw_proxy_allow *e, char *diag, yaml_document_t *doc, yaml_node_t *node)
 {
@@ -302,6 +335,7 @@ parse_entry(struct nw_proxy_allow *e, char *diag, yaml_document_t *doc, yaml_nod
         DIAG("line %lu: allowlist entry must be a mapping {address: HOST, port: N}", line);
         return NW_ERR_PROXY_ALLOWLIST;
     }
+    NW_TRY(check_mapping(diag, doc, node));
     for (yaml_node_pair_t *pr = node->data.mapping.pairs.start; pr < node->data.mapping.pairs.top;
          pr++) {
         const char *k = scalar(yaml_document_get_node(doc, pr->key));
@@ -346,6 +380,7 @@ static nw_err walk(struct nw_proxy_allowlist *al, char *diag, yaml_document_t *d
         DIAG("top level must be a mapping with an 'allowlist' key");
         return NW_ERR_PROXY_ALLOWLIST;
     }
+    NW_TRY(check_mapping(diag, doc, root));
     for (yaml_node_pair_t *pr = root->data.mapping.pairs.start; pr < root->data.mapping.pairs.top;
          pr++) {
         const char *k = scalar(yaml_document_get_node(doc, pr->key));

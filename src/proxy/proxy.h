@@ -101,7 +101,10 @@ nw_err nw_proxy_check_targets(const struct nw_proxy_cfg *cfg,
                               const struct nw_proxy_allowlist *al,
                               char diag[NW_PROXY_DIAG_MAX]) NW_MUST_USE NW_NONNULL(1, 2, 3);
 
-/* Run the relay until SIGTERM/SIGINT (and the drain). Returns a process exit status. */
+/*
+ * Run the relay until SIGTERM/SIGINT (and the drain). Returns a process exit status: 0, 2 when a
+ * listen address cannot be resolved or bound (bad configuration), 1 for other failures.
+ */
 int nw_proxy_run(const struct nw_proxy_cfg *cfg, const struct nw_proxy_allowlist *al);
 
 #endif /* NW_PROXY_H */

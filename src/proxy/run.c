@@ -246,7 +246,15 @@ int nw_proxy_run(const struct nw_proxy_cfg *cfg, const struct nw_proxy_allowlist
     /* Blocked before any thread starts, so only the main thread's signalfd sees them. */
     pthread_sigmask(SIG_BLOCK, &set, NULL);
     int sfd = signalfd(-1, &set, SFD_CLOEXEC);
-    if (sfd < 0 || open_listeners(px) != NW_OK || nw_dns_start(2, nw_proxy_dns_done) != NW_OK)
+    if (sfd < 0)
+        goto out;
+    if (open_listeners(px) != NW_OK) {
+        /* A listen address that does not resolve or cannot be bound is bad configuration:
+         * exit 2 as every other configuration error (docs/proxy.md). */
+        status = 2;
+        goto out;
+    }
+    if (nw_dns_start(2, nw_proxy_dns_done) != NW_OK)
         goto out;
     for (; started < cfg->workers; started++) {
         if (start_worker(px, &px->workers[started]) != NW_OK) {

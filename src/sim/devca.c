@@ -143,7 +143,10 @@ static nw_err write_pem(const char *dir, const char *name, mode_t mode, EVP_PKEY
     NW_TRY(path_join(path, sizeof(path), dir, name));
     int n = snprintf(tmp, sizeof(tmp), "%s.tmp", path);
     NW_ENSURE(n > 0 && (size_t)n < sizeof(tmp), NW_ERR_INVALID_ARG);
-    int fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, mode);
+    /* A new file only (a stale or planted name, even a symlink, is removed first and never
+     * followed): the key written here must not land anywhere else. */
+    (void)unlink(tmp);
+    int fd = open(tmp, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, mode);
     NW_ENSURE(fd >= 0, NW_ERR_NSM_SIM_STATE);
     FILE *f = fdopen(fd, "w");
     if (f == NULL) {

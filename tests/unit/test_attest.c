@@ -51,6 +51,7 @@ static void test_real_verifies(void **state)
     static struct nw_attest_doc doc;
     struct nw_attest_opts o;
     memset(&o, 0, sizeof(o));
+    o.allow_debug = true; /* the public sample comes from a debug-mode enclave */
     o.time_s = r.time_s;
     assert_int_equal(nw_attest_verify(&doc, &o, nw_cur_of(r.bytes, r.len)), NW_OK);
     assert_string_equal(doc.module_id, json_string_value(json_object_get(r.side, "module_id")));
@@ -88,6 +89,7 @@ static void test_real_times(void **state)
     static struct nw_attest_doc doc;
     struct nw_attest_opts o;
     memset(&o, 0, sizeof(o));
+    o.allow_debug = true;
     struct nw_cur d = nw_cur_of(r.bytes, r.len);
     o.time_s = (int64_t)time(NULL);
     assert_int_equal(nw_attest_verify(&doc, &o, d), NW_ERR_ATTEST_CERT_EXPIRED);
@@ -105,6 +107,33 @@ static void test_real_times(void **state)
     assert_int_equal(nw_attest_verify(&doc, &o, d), NW_OK);
     o.time_s = na + 1;
     assert_int_equal(nw_attest_verify(&doc, &o, d), NW_ERR_ATTEST_CERT_EXPIRED);
+    struct nw_diag dg = {0};
+    assert_int_equal(nw_attest_verify_diag(&doc, &dg, &o, d), NW_ERR_ATTEST_CERT_EXPIRED);
+    assert_non_null(strstr(dg.msg, "--at"));
+    /* The document also verifies when given as base64 text (with line breaks). */
+    struct nw_buf b64, back;
+    nw_buf_init(&b64, 1u << 20, false);
+    nw_buf_init(&back, 1u << 20, false);
+    static const char tbl[] = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
+    for (size_t i = 0; i < r.len; i += 3) {
+        uint32_t v = (uint32_t)r.bytes[i] << 16 |
+                     (uint32_t)(i + 1 < r.len ? r.bytes[i + 1] : 0) << 8 |
+                     (i + 2 < r.len ? r.bytes[i + 2] : 0);
+        char q[5] = {tbl[v >> 18], tbl[(v >> 12) & 63], i + 1 < r.len ? tbl[(v >> 6) & 63] : '=',
+                     i + 2 < r.len ? tbl[v & 63] : '=', 0};
+        assert_int_equal(nw_buf_append_str(&b64, q), NW_OK);
+        if (i % 57 == 54)
+            assert_int_equal(nw_buf_append_byte(&b64, '\n'), NW_OK);
+    }
+    assert_int_equal(nw_attest_doc_from_input(&back, nw_buf_cur(&b64)), NW_OK);
+    assert_int_equal(back.len, r.len);
+    assert_memory_equal(back.ptr, r.bytes, r.len);
+    o.time_s = nb;
+    assert_int_equal(nw_attest_verify(&doc, &o, nw_buf_cur(&back)), NW_OK);
+    assert_int_equal(nw_attest_doc_from_input(&back, d), NW_OK); /* raw bytes pass as they are */
+    assert_int_equal(back.len, r.len);
+    nw_buf_clear(&b64);
+    nw_buf_clear(&back);
     free_real(&r);
 }
 
@@ -120,6 +149,7 @@ static void test_real_policy_and_roots(void **state)
     struct nw_cur d = nw_cur_of(r.bytes, r.len);
     struct nw_attest_opts o;
     memset(&o, 0, sizeof(o));
+    o.allow_debug = true; /* the public sample comes from a debug-mode enclave */
     o.time_s = r.time_s;
 
     /* PCRs given as the CLI takes them. */
@@ -134,13 +164,22 @@ static void test_real_policy_and_roots(void **state)
     o.pcr_count = 2;
     assert_int_equal(nw_attest_verify(&doc, &o, d), NW_OK);
     pcrs[0].value[47] ^= 1;
-    assert_int_equal(nw_attest_verify(&doc, &o, d), NW_ERR_ATTEST_PCR_MISMATCH);
+    struct nw_diag pd = {0};
+    assert_int_equal(nw_attest_verify_diag(&doc, &pd, &o, d), NW_ERR_ATTEST_PCR_MISMATCH);
+    assert_string_equal(pd.msg, "PCR4 differs");
     pcrs[0].index = 16;
-    assert_int_equal(nw_attest_verify(&doc, &o, d), NW_ERR_ATTEST_PCR_MISSING);
+    assert_int_equal(nw_attest_verify_diag(&doc, &pd, &o, d), NW_ERR_ATTEST_PCR_MISSING);
+    assert_string_equal(pd.msg, "PCR16 is absent");
     pcrs[0].index = 40;
     assert_int_equal(nw_attest_verify(&doc, &o, d), NW_ERR_INVALID_ARG);
     o.pcr_count = 0;
-    o.reject_debug = true;
+    /* Debug-mode documents fail by default (issue 13), with advice in diag. */
+    o.allow_debug = false;
+    struct nw_diag dg = {0};
+    assert_int_equal(nw_attest_verify_diag(&doc, &dg, &o, d), NW_ERR_ATTEST_DEBUG_MODE);
+    assert_non_null(strstr(dg.msg, "--allow-debug"));
+    o.allow_debug = true;
+    o.reject_debug = true; /* the obsolete flag still rejects */
     assert_int_equal(nw_attest_verify(&doc, &o, d), NW_ERR_ATTEST_DEBUG_MODE);
     o.reject_debug = false;
     o.nonce = nw_cur_str("n");
@@ -199,6 +238,7 @@ static void test_real_flips(void **state)
     static struct nw_attest_doc doc;
     struct nw_attest_opts o;
     memset(&o, 0, sizeof(o));
+    o.allow_debug = true; /* the public sample comes from a debug-mode enclave */
     o.time_s = r.time_s;
     bool all = getenv("NW_TEST_ALL_FLIPS") != NULL;
     /* Under valgrind (scripts/test runs every unit suite there) the same paths are only
@@ -233,6 +273,7 @@ static void test_real_framing(void **state)
     static struct nw_attest_doc doc;
     struct nw_attest_opts o;
     memset(&o, 0, sizeof(o));
+    o.allow_debug = true; /* the public sample comes from a debug-mode enclave */
     o.time_s = r.time_s;
     uint8_t *t = malloc(r.len + 1);
     /* Tag 18 (COSE_Sign1) verifies; another tag does not. */
@@ -297,6 +338,7 @@ static void test_real_alloc_failures(void **state)
     static struct nw_attest_doc doc;
     struct nw_attest_opts o;
     memset(&o, 0, sizeof(o));
+    o.allow_debug = true; /* the public sample comes from a debug-mode enclave */
     o.time_s = r.time_s;
     for (int pass = 0; pass < 2; pass++) {
         nw_err e = NW_ERR_NOMEM;
@@ -453,8 +495,10 @@ static nw_err try_doc(struct pki *p, struct knobs *k, int64_t t, bool parse_only
     if (parse_only) {
         e = nw_attest_parse(&out, nw_buf_cur(&doc));
     } else {
-        struct nw_attest_opts o = {
-            .time_s = t, .root = p->root_der.ptr ? nw_buf_cur(&p->root_der) : nw_cur_of(NULL, 0)};
+        struct nw_attest_opts o = {.allow_debug = true,
+                                   .time_s = t,
+                                   .root = p->root_der.ptr ? nw_buf_cur(&p->root_der)
+                                                           : nw_cur_of(NULL, 0)};
         e = nw_attest_verify(&out, &o, nw_buf_cur(&doc));
     }
     nw_buf_clear(&payload);
@@ -570,13 +614,59 @@ static void test_cose_structure(void **state)
     nw_cose_sign1_clear(&c);
 }
 
+static void test_time_and_input(void **state)
+{
+    (void)state;
+    int64_t t;
+    assert_int_equal(nw_attest_time_parse(&t, "1700000000"), NW_OK);
+    assert_int_equal(t, 1700000000);
+    assert_int_equal(nw_attest_time_parse(&t, "2023-11-14T22:13:20Z"), NW_OK);
+    assert_int_equal(t, 1700000000);
+    assert_int_equal(nw_attest_time_parse(&t, "2023-11-15t00:13:20.999+02:00"), NW_OK);
+    assert_int_equal(t, 1700000000);
+    assert_int_equal(nw_attest_time_parse(&t, "2023-11-14 17:13:20-05:00"), NW_OK);
+    assert_int_equal(t, 1700000000);
+    assert_int_equal(nw_attest_time_parse(&t, "1970-01-01T00:00:00Z"), NW_OK);
+    assert_int_equal(t, 0);
+    assert_int_equal(nw_attest_time_parse(&t, "2024-02-29T00:00:00Z"), NW_OK);
+    assert_int_equal(t, 1709164800);
+    static const char *const bad[] = {"",
+                                      "2023-02-29T00:00:00Z",
+                                      "2023-11-14T22:13:20",
+                                      "2023-11-14T24:00:00Z",
+                                      "2023-13-01T00:00:00Z",
+                                      "2023-11-14T22:13:20.Z",
+                                      "2023-11-14T22:13:20+0200",
+                                      "2023-11-14T22:13:20Zx",
+                                      "-5",
+                                      "99999999999999999999",
+                                      "now"};
+    for (size_t i = 0; i < NW_ARRAY_LEN(bad); i++) {
+        if (nw_attest_time_parse(&t, bad[i]) != NW_ERR_ATTEST_TIME_FORMAT)
+            fail_msg("'%s' accepted", bad[i]);
+        assert_int_equal(t, 0);
+    }
+    struct nw_buf b;
+    nw_buf_init(&b, 1u << 20, false);
+    assert_int_equal(nw_attest_doc_from_input(&b, nw_cur_str("hello world")),
+                     NW_ERR_ATTEST_DOC_ENCODING);
+    assert_int_equal(nw_attest_doc_from_input(&b, nw_cur_str("0oQ=")), NW_OK); /* d2 84 */
+    assert_int_equal(b.len, 2);
+    assert_int_equal(nw_attest_doc_from_input(&b, nw_cur_str("0oQ")), NW_OK); /* unpadded */
+    assert_int_equal(nw_attest_doc_from_input(&b, nw_cur_str("0o=Q")), NW_ERR_ATTEST_DOC_ENCODING);
+    assert_int_equal(b.len, 0);
+    assert_int_equal(nw_attest_doc_from_input(&b, nw_cur_str("AAAA")), NW_ERR_ATTEST_DOC_ENCODING);
+    nw_buf_clear(&b);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_real_verifies),         cmocka_unit_test(test_real_times),
         cmocka_unit_test(test_real_policy_and_roots), cmocka_unit_test(test_real_flips),
         cmocka_unit_test(test_real_framing),          cmocka_unit_test(test_built_documents),
-        cmocka_unit_test(test_cose_structure),        cmocka_unit_test(test_real_alloc_failures),
+        cmocka_unit_test(test_cose_structure),        cmocka_unit_test(test_time_and_input),
+        cmocka_unit_test(test_real_alloc_failures),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

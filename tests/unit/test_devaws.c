@@ -2,9 +2,11 @@
  * nw-devaws internals: the ciphertext blob format (blob.c) and IAM policy evaluation
  * (policy.c), including every NW_ERR_DEVAWS_* code.
  */
+#include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include <nw/mem.h>
@@ -338,13 +340,82 @@ static void test_state_corrupt_kept(void **state)
     assert_int_equal(rmdir(dir), 0);
 }
 
+/* A symlink planted at the temp name never receives the secret (O_EXCL|O_NOFOLLOW). */
+static void test_state_write_symlink(void **state)
+{
+    (void)state;
+    char dir[] = "/tmp/nwdvsymXXXXXX", tmp[600], victim[600], real[600], buf[64] = {0};
+    assert_non_null(mkdtemp(dir));
+    (void)snprintf(victim, sizeof(victim), "%s/victim", dir);
+    (void)snprintf(tmp, sizeof(tmp), "%s/secrets.json.tmp.%ld", dir, (long)getpid());
+    (void)snprintf(real, sizeof(real), "%s/secrets.json", dir);
+    int fd = open(victim, O_WRONLY | O_CREAT | O_EXCL, 0644);
+    assert_true(fd >= 0);
+    close(fd);
+    assert_int_equal(symlink(victim, tmp), 0);
+    static const char secret[] = "CANARY-secret-value";
+    assert_int_equal(nw_dv_write_file(dir, "secrets.json", secret, sizeof(secret) - 1, 0600),
+                     NW_OK);
+    struct stat sb;
+    assert_int_equal(stat(victim, &sb), 0);
+    assert_int_equal(sb.st_size, 0); /* the symlink's target got nothing */
+    fd = open(real, O_RDONLY);
+    assert_true(fd >= 0);
+    assert_int_equal(read(fd, buf, sizeof(buf) - 1), (ssize_t)(sizeof(secret) - 1));
+    close(fd);
+    assert_string_equal(buf, secret);
+    assert_int_equal(lstat(real, &sb), 0);
+    assert_true(S_ISREG(sb.st_mode));
+    assert_int_equal(sb.st_mode & 0777, 0600);
+    assert_int_equal(unlink(real), 0);
+    assert_int_equal(unlink(victim), 0);
+    assert_int_equal(rmdir(dir), 0);
+}
+
+static void test_state_dir_and_lock(void **state)
+{
+    (void)state;
+    char dir[] = "/tmp/nwdvpermXXXXXX", why[640];
+    assert_non_null(mkdtemp(dir));
+    assert_int_equal(nw_dv_state_dir_check(dir, why, sizeof(why)), NW_OK);
+    assert_int_equal(chmod(dir, 0770), 0);
+    assert_int_equal(nw_dv_state_dir_check(dir, why, sizeof(why)), NW_ERR_DEVAWS_STATE_PERMS);
+    assert_non_null(strstr(why, "chmod go-w"));
+    assert_int_equal(chmod(dir, 0702), 0);
+    assert_int_equal(nw_dv_state_dir_check(dir, why, sizeof(why)), NW_ERR_DEVAWS_STATE_PERMS);
+    assert_int_equal(chmod(dir, 0755), 0); /* readable is fine, writable is not */
+    assert_int_equal(nw_dv_state_dir_check(dir, why, sizeof(why)), NW_OK);
+    assert_int_equal(nw_dv_state_dir_check("/nonexistent/nw", why, sizeof(why)), NW_ERR_IO);
+    /* One server per directory: a second lock (another open file description) is refused. */
+    int a, b;
+    assert_int_equal(nw_dv_instance_lock(dir, &a), NW_OK);
+    assert_int_equal(nw_dv_instance_lock(dir, &b), NW_ERR_DEVAWS_LOCKED);
+    assert_int_equal(b, -1);
+    close(a);
+    assert_int_equal(nw_dv_instance_lock(dir, &b), NW_OK);
+    close(b);
+    /* Ports of the previous run. */
+    assert_int_equal(nw_dv_previous_port(dir, "api_port"), 0);
+    static const char ports[] = "{\"api_port\": 40001, \"imds_port\": 70000}";
+    assert_int_equal(nw_dv_write_file(dir, "ports.json", ports, sizeof(ports) - 1, 0644), NW_OK);
+    assert_int_equal(nw_dv_previous_port(dir, "api_port"), 40001);
+    assert_int_equal(nw_dv_previous_port(dir, "imds_port"), 0);
+    char p[700];
+    (void)snprintf(p, sizeof(p), "%s/ports.json", dir);
+    assert_int_equal(unlink(p), 0);
+    (void)snprintf(p, sizeof(p), "%s/server.lock", dir);
+    assert_int_equal(unlink(p), 0);
+    assert_int_equal(rmdir(dir), 0);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test(test_blob_round_trip),   cmocka_unit_test(test_blob_auth),
-        cmocka_unit_test(test_blob_format),       cmocka_unit_test(test_policy_effects),
-        cmocka_unit_test(test_policy_conditions), cmocka_unit_test(test_policy_attestation_hook),
-        cmocka_unit_test(test_policy_syntax),     cmocka_unit_test(test_state_corrupt_kept),
+        cmocka_unit_test(test_blob_round_trip),     cmocka_unit_test(test_blob_auth),
+        cmocka_unit_test(test_blob_format),         cmocka_unit_test(test_policy_effects),
+        cmocka_unit_test(test_policy_conditions),   cmocka_unit_test(test_policy_attestation_hook),
+        cmocka_unit_test(test_policy_syntax),       cmocka_unit_test(test_state_corrupt_kept),
+        cmocka_unit_test(test_state_write_symlink), cmocka_unit_test(test_state_dir_and_lock),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -437,11 +437,11 @@ static void test_sim_debug(void **state)
     const cbor_item_t *inner = cbor_map_handle(item)[0].value;
     struct nw_cur d = nw_cbor_bytes(cbor_map_handle(inner)[0].value);
     static struct nw_attest_doc out;
-    struct nw_attest_opts o = {.time_s = (int64_t)(fixed_clock_ms / 1000),
-                               .root = nw_buf_cur(&root)};
+    struct nw_attest_opts o = {
+        .time_s = (int64_t)(fixed_clock_ms / 1000), .root = nw_buf_cur(&root), .allow_debug = true};
     assert_int_equal(nw_attest_verify(&out, &o, d), NW_OK);
     assert_true(out.debug_mode);
-    o.reject_debug = true;
+    o.allow_debug = false; /* the default */
     assert_int_equal(nw_attest_verify(&out, &o, d), NW_ERR_ATTEST_DEBUG_MODE);
     cbor_decref(&item);
     nw_buf_clear(&resp);

@@ -179,6 +179,20 @@ static void test_allowlist_errors(void **state)
                      NW_ERR_PROXY_ALLOWLIST);
     assert_non_null(strstr(diag, "extra"));
     assert_int_equal(al.n, 0);
+    /* Issue 13a: a NUL inside a value (double-quoted YAML escape) and duplicate keys. */
+    assert_int_equal(yaml(&al, "allowlist:\n- {address: \"127.0.0.1\\0evil\", port: 1}\n"),
+                     NW_ERR_PROXY_NUL);
+    assert_non_null(strstr(diag, "NUL"));
+    assert_int_equal(yaml(&al, "allowlist:\n- {address: \"a\\0\", port: 1}\n"), NW_ERR_PROXY_NUL);
+    assert_int_equal(yaml(&al, "allowlist:\n- {address: a, port: 1, port: 2}\n"),
+                     NW_ERR_PROXY_DUP_KEY);
+    assert_non_null(strstr(diag, "port"));
+    assert_int_equal(yaml(&al, "allowlist:\n- address: a\n  port: 1\n  address: b\n"),
+                     NW_ERR_PROXY_DUP_KEY);
+    assert_int_equal(yaml(&al, "allowlist: []\nallowlist:\n- {address: a, port: 1}\n"),
+                     NW_ERR_PROXY_DUP_KEY);
+    assert_int_equal(yaml(&al, "allowlist:\n- {address: \"127.0.0.1\", port: 1}\n"), NW_OK);
+    assert_int_equal(al.n, 1);
 }
 
 static void test_allowlist_load(void **state)

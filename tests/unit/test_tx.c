@@ -86,6 +86,35 @@ static void check_round_trip(const struct nw_tx_signed *st, const uint8_t addr20
     nw_tx_signed_clear(&again);
 }
 
+static const uint8_t *addr_of(const struct nw_seckey *key)
+{
+    static uint8_t a[20];
+    assert_int_equal(nw_address_from_seckey(secp, a, key), NW_OK);
+    return a;
+}
+
+static void check_refused_vector(const char *id, const json_t *exp, const uint8_t addr20[20])
+{
+    const char *want_raw = json_string_value(json_object_get(exp, "transaction_signed"));
+    uint8_t raw[4096], sender[20];
+    size_t n = strlen(want_raw) / 2 - 1;
+    struct nw_tx tx;
+    struct nw_tx_signed dec;
+    struct nw_tx_validity v;
+    assert_true(n <= sizeof(raw));
+    assert_int_equal(nw_hex_decode_fixed(raw, n, nw_cur_str(want_raw), true), NW_OK);
+    nw_tx_init(&tx);
+    nw_tx_signed_init(&dec);
+    assert_int_equal(nw_tx_decode(&tx, &dec, nw_cur_of(raw, n)), NW_OK);
+    assert_int_equal(nw_tx_recover_sender(secp, sender, &dec), NW_OK);
+    assert_memory_equal(sender, addr20, 20);
+    nw_tx_validate(&v, &tx, &dec);
+    if (v.valid || v.reasons[0].code != NW_ERR_TX_MISSING_TO)
+        fail_msg("%s: decoded vector not flagged as missing 'to'", id);
+    nw_tx_clear(&tx);
+    nw_tx_signed_clear(&dec);
+}
+
 static int run_sign_file(const char *rel)
 {
     json_t *cases = nwt_load_json(rel);
@@ -105,6 +134,14 @@ static int run_sign_file(const char *rel)
         load_key(&key, json_string_value(json_object_get(in, "key")));
         nw_tx_signed_init(&st);
         nw_err err = sign_text(&st, &diag, tx_text, &key);
+        if (err == NW_ERR_TX_MISSING_TO) {
+            /* No recipient and no data: we refuse to sign it (issue 13); the expected bytes
+             * still decode, recover to the key and are flagged as such. */
+            check_refused_vector(id, exp, addr_of(&key));
+            nw_seckey_clear(&key);
+            free(tx_text);
+            continue;
+        }
         if (err != NW_OK)
             fail_msg("%s: %s (%s)", id, nw_err_name(err), diag.msg);
         assert_int_equal(nw_address_from_seckey(secp, addr, &key), NW_OK);
@@ -291,7 +328,8 @@ static void parse_ok(const char *json, struct nw_tx *tx)
 #define BASE0 "\"nonce\":0,\"gas\":21000,\"gasPrice\":1"
 #define BASE2 \
  "\"chainId\":1,\"nonce\":0,\"gas\":21000,\"maxFeePerGas\":2,\"maxPriorityFeePerGas\":1"
-#define TO "\"to\":\"0x3535353535353535353535353535353535353535\""
+#define TO    "\"to\":\"0x3535353535353535353535353535353535353535\""
+#define VHASH "\"0x0100000000000000000000000000000000000000000000000000000000000001\""
 
 static void test_parse_errors(void **state)
 {
@@ -302,14 +340,28 @@ static void test_parse_errors(void **state)
     parse_err("[1]", NW_ERR_TX_NOT_OBJECT, NULL);
     parse_err("{\"nonce\":0,\"nonce\":1}", NW_ERR_JSON_DUPLICATE_KEY, NULL);
     parse_err("{" BASE0 ",\"value\":NaN}", NW_ERR_JSON, NULL);
-    /* Integer literals past what jansson holds exactly (2^63 and beyond): a clear error. */
-    parse_err("{\"nonce\":9223372036854775808}", NW_ERR_JSON_NUMBER_TOO_BIG, NULL);
-    parse_err("{\"gas\":18446744073709551616}", NW_ERR_JSON_NUMBER_TOO_BIG, NULL);
+    /* Integer literals are exact up to 2^256-1; beyond, a clear error, never rounded. */
+    parse_err("{" BASE0 ",\"value\":1e400}", NW_ERR_JSON_NUMBER_TOO_BIG, "value");
     parse_err(
-        "{\"gas\":115792089237316195423570985008687907853269984665640564039457584007913129639935}",
-        NW_ERR_JSON_NUMBER_TOO_BIG, NULL);
-    parse_err("{\"gas\":-9223372036854775809}", NW_ERR_JSON_NUMBER_TOO_BIG, NULL);
-    parse_err("{\"value\":1e400}", NW_ERR_JSON_NUMBER_TOO_BIG, NULL);
+        "{\"nonce\":0,\"gasPrice\":1,"
+        "\"gas\":115792089237316195423570985008687907853269984665640564039457584007913129639936}",
+        NW_ERR_INT_OVERFLOW, "gas");
+    parse_err("{\"nonce\":0,\"gasPrice\":1,\"gas\":-9223372036854775809}", NW_ERR_INT_NEGATIVE,
+              "gas");
+    /* EIP-2681: a nonce above 2^64-1, in the transaction and in an authorization. */
+    parse_err("{\"nonce\":18446744073709551616,\"gas\":1,\"gasPrice\":1," TO "}",
+              NW_ERR_TX_NONCE_RANGE, "nonce");
+    parse_err("{\"nonce\":\"0x10000000000000000\",\"gas\":1,\"gasPrice\":1," TO "}",
+              NW_ERR_TX_NONCE_RANGE, "nonce");
+    /* Deep nesting and huge objects are bounded. */
+    parse_err(
+        "{\"a\":[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[1]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]}",
+        NW_ERR_JSON_DEPTH, NULL);
+    parse_err("{\"a\":\"x\\u0000y\"}", NW_ERR_JSON, "NUL");
+    parse_err("{\"a\":\"\xff\"}", NW_ERR_JSON, NULL);
+    parse_err("{\"nonce\":0} x", NW_ERR_JSON, NULL);
+    parse_err("5", NW_ERR_TX_NOT_OBJECT, NULL);
+    parse_err("  ", NW_ERR_JSON, NULL);
     /* Field-level errors name the field. */
     parse_err("{" BASE0 ",\"foo\":1}", NW_ERR_TX_UNKNOWN_FIELD, "foo");
     parse_err("{" BASE0
@@ -326,8 +378,20 @@ static void test_parse_errors(void **state)
               "blobVersionedHashes");
     parse_err("{" BASE2 ",\"maxFeePerBlobGas\":1,\"blobVersionedHashes\":[]}",
               NW_ERR_TX_MISSING_FIELD, "to");
-    parse_err("{" BASE2 ",\"maxFeePerBlobGas\":1,\"blobVersionedHashes\":[],\"to\":null}",
-              NW_ERR_TX_MISSING_FIELD, "to");
+    parse_err("{" BASE2 ",\"maxFeePerBlobGas\":1,\"blobVersionedHashes\":[" VHASH "],\"to\":null}",
+              NW_ERR_TX_CREATE_NOT_ALLOWED, "to");
+    /* Issue 13 item 1: no recipient and no data is refused (it burns the value). */
+    parse_err("{\"nonce\":0,\"chainId\":1,\"gas\":53000,\"maxFeePerGas\":1,"
+              "\"maxPriorityFeePerGas\":1,\"value\":5}",
+              NW_ERR_TX_MISSING_TO, "'to'");
+    parse_err("{" BASE0 ",\"to\":\"\",\"data\":\"\"}", NW_ERR_TX_MISSING_TO, "data");
+    parse_err("{" BASE0 ",\"to\":null,\"data\":\"0x\"}", NW_ERR_TX_MISSING_TO, "data");
+    /* EIP-4844 and EIP-7702 rules. */
+    parse_err("{" BASE2 ",\"maxFeePerBlobGas\":1,\"blobVersionedHashes\":[]," TO "}",
+              NW_ERR_TX_NO_BLOB_HASHES, "blobVersionedHashes");
+    parse_err("{" BASE2 ",\"maxFeePerBlobGas\":1,\"blobVersionedHashes\":[" VHASH
+              ",\"0x0200000000000000000000000000000000000000000000000000000000000001\"]," TO "}",
+              NW_ERR_TX_BLOB_HASH_VERSION, "blobVersionedHashes[1]");
     parse_err("{" BASE0 ",\"data\":5}", NW_ERR_TX_FIELD_TYPE, "data");
     parse_err("{" BASE0 ",\"to\":5}", NW_ERR_TX_FIELD_TYPE, "to");
     parse_err("{\"nonce\":true,\"gas\":1,\"gasPrice\":1}", NW_ERR_TX_FIELD_TYPE, "nonce");
@@ -417,27 +481,31 @@ static void test_type_inference(void **state)
     (void)state;
     struct nw_tx tx;
     nw_tx_init(&tx);
-    parse_ok("{" BASE0 "}", &tx);
+    parse_ok("{" BASE0 "," TO "}", &tx);
     assert_int_equal(tx.type, NW_TX_LEGACY);
     assert_false(tx.has_chain_id);
-    assert_false(tx.has_to);
-    parse_ok("{" BASE0 ",\"chainId\":\"0x1\",\"accessList\":[]}", &tx);
+    assert_true(tx.has_to);
+    parse_ok("{" BASE0 "," TO ",\"chainId\":\"0x1\",\"accessList\":[]}", &tx);
     assert_int_equal(tx.type, NW_TX_ACCESS_LIST);
-    parse_ok("{" BASE2 "}", &tx);
+    parse_ok("{" BASE2 "," TO "}", &tx);
     assert_int_equal(tx.type, NW_TX_DYNAMIC_FEE);
-    parse_ok("{" BASE2 ",\"maxFeePerBlobGas\":1,\"blobVersionedHashes\":[]," TO "}", &tx);
+    parse_ok("{" BASE2 ",\"maxFeePerBlobGas\":1,\"blobVersionedHashes\":[" VHASH "]," TO "}", &tx);
     assert_int_equal(tx.type, NW_TX_BLOB);
-    parse_ok("{" BASE0 ",\"to\":\"\",\"data\":\"\",\"value\":\"1.5\"}", &tx);
+    parse_ok("{" BASE0 ",\"to\":\"\",\"data\":\"0x60\",\"value\":\"1.5\"}", &tx);
     assert_false(tx.has_to);
-    assert_int_equal(tx.data.len, 0);
-    parse_ok("{" BASE0 ",\"to\":null,\"data\":\"0x\",\"type\":\"0x0\"}", &tx);
+    assert_int_equal(tx.data.len, 1);
+    parse_ok("{" BASE0 ",\"to\":null,\"data\":\"0x6000\",\"type\":\"0x0\"}", &tx);
     assert_false(tx.has_to);
-    /* 2^63-1 is the largest JSON integer literal; larger values go as hex. */
-    parse_ok(
-        "{\"nonce\":9223372036854775807,\"gas\":\"0xffffffffffffffffffffffffffffffffffffffffffff"
-        "ffffffffffffffffffff\",\"gasPrice\":\"0x0000\"}",
-        &tx);
-    assert_int_equal(tx.nonce.w[0], 9223372036854775807u);
+    /* Integer literals are exact to 2^256-1 (yajl hands out their text). */
+    parse_ok("{\"nonce\":18446744073709551615,\"gas\":"
+             "115792089237316195423570985008687907853269984665640564039457584007913129639935,"
+             "\"gasPrice\":\"0x0000\"," TO "}",
+             &tx);
+    assert_int_equal(tx.nonce.w[0], UINT64_MAX);
+    assert_int_equal(tx.gas.w[3], UINT64_MAX);
+    parse_ok("{\"nonce\":-0," TO ",\"gas\":\"0xffffffffffffffffffffffffffffffffffffffffffff"
+             "ffffffffffffffffffff\",\"gasPrice\":\"0x0000\"}",
+             &tx);
     assert_int_equal(tx.gas.w[3], UINT64_MAX);
     nw_tx_clear(&tx);
 }
@@ -454,17 +522,18 @@ static void test_sign_extra(void **state)
     nw_tx_signed_init(&st);
     /* from: must match the key. */
     char json[512];
-    (void)snprintf(json, sizeof(json), "{" BASE0 ",\"from\":\"%s\"}", addr_text(addr));
+    (void)snprintf(json, sizeof(json), "{" BASE0 "," TO ",\"from\":\"%s\"}", addr_text(addr));
     assert_int_equal(sign_text(&st, &diag, json, &key), NW_OK);
     check_round_trip(&st, addr);
-    assert_int_equal(
-        sign_text(&st, &diag, "{" BASE0 ",\"from\":\"0x0000000000000000000000000000000000000001\"}",
-                  &key),
-        NW_ERR_TX_FIELD_NOT_ALLOWED);
+    assert_int_equal(sign_text(&st, &diag,
+                               "{" BASE0 "," TO
+                               ",\"from\":\"0x0000000000000000000000000000000000000001\"}",
+                               &key),
+                     NW_ERR_TX_FROM_MISMATCH);
     assert_int_equal(st.raw.len, 0);
     /* A huge EIP-155 chain id: v = 35 + 2 chainId + parity decodes back to the chain id. */
     assert_int_equal(sign_text(&st, &diag,
-                               "{" BASE0
+                               "{" BASE0 "," TO
                                ",\"chainId\":\"0x7fffffffffffffffffffffffffffffffffffffffff"
                                "ffffffffffffffffffffe0\"}",
                                &key),
@@ -472,7 +541,7 @@ static void test_sign_extra(void **state)
     check_round_trip(&st, addr);
     /* ... and one where v would pass 2^256-1. */
     assert_int_equal(sign_text(&st, &diag,
-                               "{" BASE0
+                               "{" BASE0 "," TO
                                ",\"chainId\":\"0xffffffffffffffffffffffffffffffffffffffffff"
                                "ffffffffffffffffffffff\"}",
                                &key),
@@ -480,7 +549,7 @@ static void test_sign_extra(void **state)
     /* Every type with lists and data round-trips. */
     static const char *const txs[] = {
         "{" BASE0 ",\"chainId\":1337,\"data\":\"0x00\"," TO ",\"value\":\"1e-18\"}",
-        "{" BASE0 ",\"chainId\":1,\"accessList\":[{\"address\":"
+        "{" BASE0 "," TO ",\"chainId\":1,\"accessList\":[{\"address\":"
         "\"0x0000000000000000000000000000000000000001\","
         "\"storageKeys\":[]},{\"address\":\"0x0000000000000000000000000000000000000002\","
         "\"storageKeys\":"
@@ -511,7 +580,7 @@ static void test_sign_extra(void **state)
     /* An invalid key is refused and leaves no output. */
     struct nw_seckey zero;
     memset(&zero, 0, sizeof(zero));
-    assert_int_equal(sign_text(&st, &diag, "{" BASE0 "}", &zero), NW_ERR_KEY_INVALID);
+    assert_int_equal(sign_text(&st, &diag, "{" BASE0 "," TO "}", &zero), NW_ERR_KEY_INVALID);
     assert_int_equal(st.raw.len, 0);
     nw_tx_signed_clear(&st);
     nw_seckey_clear(&key);
@@ -736,7 +805,8 @@ static void test_auth_errors(void **state)
                                        nw_cur_str("{\"chainId\":1,\"address\":"
                                                   "\"0x5ce9454909639d2d17a3f753ce7d93fa0b9ab1"
                                                   "2e\",\"nonce\":\"0x10000000000000000\"}")),
-                     NW_ERR_INT_OVERFLOW);
+                     NW_ERR_TX_NONCE_RANGE);
+    assert_non_null(strstr(d.msg, "nonce"));
     assert_non_null(strstr(d.msg, "nonce"));
     assert_int_equal(nw_auth_from_json(&a, &d,
                                        nw_cur_str("{\"chainId\":1,\"address\":\"0x12\","
