@@ -195,7 +195,7 @@ class Stack:
 
 def address_of(key_hex, tmp):
     path = os.path.join(tmp, "k%d" % time.monotonic_ns())
-    with open(path, "w") as f:
+    with open(os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600), "w") as f:
         f.write(key_hex + "\n")
     out = subprocess.run([NW, "address", "--key-file", path], capture_output=True, text=True,
                          check=True).stdout
