@@ -14,6 +14,7 @@
 #define NW_ANSWER_H
 
 #include <nw/buf.h>
+#include <nw/quantity.h>
 #include <nw/tx.h>
 
 /* The answer of sign_transaction for st, signed by addr20. */
@@ -37,10 +38,6 @@ nw_err nw_answer_auth(struct nw_buf *out,
                       const uint8_t hash32[32],
                       const uint8_t signer20[20]) NW_MUST_USE NW_NONNULL(1, 2, 3, 4, 5);
 
-/*
- * A wei amount as ether in decimal text ("1.5", "0.000000000000000001", "0"): no exponent,
- * no trailing zeros. out holds at least 81 bytes (78 digits, '.', leading "0", NUL).
- */
-void nw_wei_to_ether_text(char out[81], const struct nw_u256 *wei) NW_NONNULL(1, 2);
+/* nw_wei_to_ether_text moved to <nw/quantity.h> (core13), included here for callers. */
 
 #endif /* NW_ANSWER_H */

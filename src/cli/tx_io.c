@@ -112,7 +112,7 @@ nw_err nw_cli_decoded_json(struct nw_buf *out, const struct nw_cli_decoded *d)
     struct nw_buf base;
     json_t *o = NULL;
     char *text = NULL;
-    char dec[79], ether[81];
+    char dec[79], ether[82];
     nw_err err;
     nw_buf_init(&base, out->max, false);
     NW_CHECK(nw_tx_to_json(&base, &d->tx, &d->st, d->sender));

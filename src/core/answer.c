@@ -87,30 +87,3 @@ nw_err nw_answer_auth(struct nw_buf *out,
     NW_TRY(put_addr(out, signer20));
     return nw_buf_append_str(out, "\"}");
 }
-
-void nw_wei_to_ether_text(char out[81], const struct nw_u256 *wei)
-{
-    char dec[79];
-    nw_u256_to_dec(dec, wei);
-    size_t n = strlen(dec), o = 0;
-    /* 1 ether = 10^18 wei: the last 18 digits are the fraction */
-    if (n <= 18) {
-        out[o++] = '0';
-    } else {
-        memcpy(out, dec, n - 18);
-        o = n - 18;
-    }
-    size_t frac_digits = n < 18 ? n : 18;
-    char frac[19];
-    memset(frac, '0', 18);
-    memcpy(frac + (18 - frac_digits), dec + (n - frac_digits), frac_digits);
-    size_t flen = 18;
-    while (flen > 0 && frac[flen - 1] == '0')
-        flen--;
-    if (flen > 0) {
-        out[o++] = '.';
-        memcpy(out + o, frac, flen);
-        o += flen;
-    }
-    out[o] = '\0';
-}

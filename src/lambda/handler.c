@@ -18,12 +18,12 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include <nw/base64.h>
 #include <nw/kms.h>
 #include <nw/mem.h>
 #include <nw/secrets.h>
 #include <nw/sign.h>
 
-#include "../aws/aws_int.h" /* nw_aws_b64_encode until core has the one public base64 */
 #include "lambda.h"
 
 static nw_err fail_set(struct nw_lambda_fail *f, nw_err err, const char *type, const char *fmt, ...)
@@ -207,7 +207,7 @@ op_set_key(struct nw_lambda *l, struct nw_buf *answer, struct nw_lambda_fail *f,
         aws_fail(f, err, "sending encryption request to KMS", &ae);
         goto out;
     }
-    NW_CHECK(nw_aws_b64_encode(&b64, nw_buf_cur(&kr.ciphertext_blob)));
+    NW_CHECK(nw_base64_encode(&b64, nw_buf_cur(&kr.ciphertext_blob)));
     nw_aws_error_reset(&ae);
     struct nw_sm_request sq = {.secret_id = l->cfg.secret_arn, .secret_string = nw_buf_cur(&b64)};
     err = nw_sm_update_secret(l->sm, &sr, &sq, &ae);
