@@ -97,6 +97,20 @@ static bool is_hex_bytes(const char *s)
     return n % 2 == 0;
 }
 
+/* v as compact JSON text in b (NUL-terminated): jansson's own buffers come from the wiping
+ * allocator hooked by nw_mem_hook_libraries, so nothing here is freed with free(). */
+static nw_err dump(struct nw_buf *b, const json_t *v)
+{
+    size_t n = json_dumpb(v, NULL, 0, JSON_COMPACT);
+    if (n == 0)
+        return NW_ERR_NOMEM;
+    NW_TRY(nw_buf_reserve(b, n + 1));
+    if (json_dumpb(v, (char *)b->ptr, n, JSON_COMPACT) != n)
+        return NW_ERR_NOMEM;
+    b->len = n;
+    return nw_buf_cstr(b);
+}
+
 /* One enclave op; req is consumed. */
 static nw_err enclave(struct rpc *r, json_t **out, const char *op, json_t *req)
 {
@@ -209,11 +223,11 @@ static nw_err tx_payload(struct rpc *r, json_t **payload, const json_t *obj)
         return bad_params(r, "from: the signing key's address (0x + 40 hex digits)");
     nw_tx_init(&tx);
     nw_buf_init(&text, RPC_MAX_TX_TEXT, false);
-    char *in = json_dumps(obj, JSON_COMPACT);
-    nw_err err = in != NULL ? NW_OK : NW_ERR_NOMEM;
+    nw_err err = dump(&text, obj);
     if (err == NW_OK)
-        err = nw_tx_from_rpc_json(&tx, &r->diag, nw_cur_str(in));
-    free(in);
+        err = nw_tx_from_rpc_json(&tx, &r->diag, nw_buf_cur(&text));
+    nw_buf_clear(&text);
+    nw_buf_init(&text, RPC_MAX_TX_TEXT, false);
     if (err == NW_OK)
         err = nw_tx_to_rpc_json(&text, &tx, NULL);
     if (err == NW_OK) {
@@ -261,10 +275,13 @@ static nw_err upstream_post(struct rpc *r, json_t **answer, const json_t *call)
     struct nw_http_response resp;
     struct nw_http_header hdr[] = {{"Content-Type", "application/json"}};
     json_error_t je;
-    char *body = json_dumps(call, JSON_COMPACT);
+    struct nw_buf body;
     *answer = NULL;
-    if (body == NULL)
+    nw_buf_init(&body, RPC_MAX_TX_TEXT * 4, false);
+    if (dump(&body, call) != NW_OK) {
+        nw_buf_clear(&body);
         return NW_ERR_NOMEM;
+    }
     nw_http_response_init(&resp);
     struct nw_http_opts o = {.timeout_ms =
                                  cfg->enclave_timeout_ms > 0 ? cfg->enclave_timeout_ms : 10000};
@@ -272,7 +289,7 @@ static nw_err upstream_post(struct rpc *r, json_t **answer, const json_t *call)
                                  .url = cfg->rpc_upstream,
                                  .headers = hdr,
                                  .n_headers = NW_ARRAY_LEN(hdr),
-                                 .body = nw_cur_str(body)};
+                                 .body = nw_buf_cur(&body)};
     struct nw_diag d;
     nw_err err = nw_http_new(&h, &o);
     if (err == NW_OK)
@@ -292,7 +309,7 @@ static nw_err upstream_post(struct rpc *r, json_t **answer, const json_t *call)
     }
     nw_http_response_clear(&resp);
     nw_http_free(h);
-    free(body);
+    nw_buf_clear(&body);
     return err;
 }
 
