@@ -484,7 +484,8 @@ nw_err nw_host_rpc(struct nw_host_ctx *ctx, json_t **answer, struct nw_cur body,
 {
     json_error_t je;
     *answer = NULL;
-    json_t *in = json_loadb((const char *)body.ptr, body.len, JSON_REJECT_DUPLICATES, &je);
+    json_t *in =
+        json_loadb((const char *)body.ptr, body.len, JSON_REJECT_DUPLICATES | JSON_DECODE_ANY, &je);
     if (in == NULL) {
         char msg[160];
         (void)snprintf(msg, sizeof(msg), "parse error: not JSON (line %d column %d)", je.line,
