@@ -73,8 +73,8 @@ struct remote {
 
 static const char EXIT_TEXT[] = "Exit: 0 ok; 1 error (JSON on stderr); 2 usage.";
 
-/* Parse argv against cmd; operands start at *optind. Returns -1 to go on, else an exit code. */
-static int parse(struct remote *r, const struct nw_opt_cmd *cmd, int argc, char **argv, int *optind)
+/* Parse argv against cmd; operands start at *first. Returns -1 to go on, else an exit code. */
+static int parse(struct remote *r, const struct nw_opt_cmd *cmd, int argc, char **argv, int *first)
 {
     struct nw_opt_parser p;
     const char *v;
@@ -144,7 +144,7 @@ static int parse(struct remote *r, const struct nw_opt_cmd *cmd, int argc, char 
     if (r->url == NULL || r->url[0] == '\0')
         return nw_cli_fail_err(NW_ERR_REMOTE_NO_URL,
                                "give --url or set NW_URL (. .state/stack.env)");
-    *optind = p.optind;
+    *first = p.optind;
     return -1;
 }
 
@@ -292,16 +292,16 @@ sign_json(int argc, char **argv, const struct nw_opt_cmd *cmd, const char *membe
     struct remote r;
     struct nw_buf in, body;
     json_t *f = NULL;
-    int optind = 0, rc = parse(&r, cmd, argc, argv, &optind);
+    int first = 0, rc = parse(&r, cmd, argc, argv, &first);
     if (rc >= 0)
         return rc;
-    if (argc - optind > 1)
+    if (argc - first > 1)
         return nw_opt_usage_error(cmd, "one input file at most");
     if ((rc = key_fields(&r, cmd, &f)) >= 0)
         return rc;
     nw_buf_init(&in, MAX_INPUT, false);
     nw_buf_init(&body, MAX_INPUT + 4096, false);
-    rc = read_json_object(&in, optind < argc ? argv[optind] : NULL, member);
+    rc = read_json_object(&in, first < argc ? argv[first] : NULL, member);
     if (rc == NW_CLI_EXIT_OK)
         rc = make_body(&body, f, member, nw_buf_cur(&in));
     else
@@ -333,16 +333,16 @@ static int cmd_sign_message(int argc, char **argv)
     struct remote r;
     struct nw_buf in, body;
     json_t *f = NULL;
-    int optind = 0, rc = parse(&r, &sign_msg_cmd, argc, argv, &optind);
+    int first = 0, rc = parse(&r, &sign_msg_cmd, argc, argv, &first);
     if (rc >= 0)
         return rc;
-    if (argc - optind > 1)
+    if (argc - first > 1)
         return nw_opt_usage_error(&sign_msg_cmd, "one input file at most");
     if ((rc = key_fields(&r, &sign_msg_cmd, &f)) >= 0)
         return rc;
     nw_buf_init(&in, MAX_INPUT, false);
     nw_buf_init(&body, 2 * MAX_INPUT + 4096, false);
-    rc = nw_cli_read_input(&in, optind < argc ? argv[optind] : NULL, MAX_INPUT, "a message");
+    rc = nw_cli_read_input(&in, first < argc ? argv[first] : NULL, MAX_INPUT, "a message");
     if (rc == NW_CLI_EXIT_OK) {
         struct nw_cur m = r.hex ? nw_cli_trim(nw_buf_cur(&in)) : nw_buf_cur(&in);
         json_t *s = json_stringn((const char *)m.ptr, m.len); /* NULL when not UTF-8 */
@@ -370,10 +370,10 @@ static const struct nw_opt_cmd health_cmd = {"nw remote health", "",
 static int cmd_health(int argc, char **argv)
 {
     struct remote r;
-    int optind = 0, rc = parse(&r, &health_cmd, argc, argv, &optind);
+    int first = 0, rc = parse(&r, &health_cmd, argc, argv, &first);
     if (rc >= 0)
         return rc;
-    if (optind != argc)
+    if (first != argc)
         return nw_opt_usage_error(&health_cmd, "no operands expected");
     return run_print(&r, "GET", "/v1/health", nw_cur_of(NULL, 0));
 }
@@ -443,12 +443,12 @@ static int cmd_keys(int argc, char **argv)
 {
     struct remote r;
     char path[160];
-    int optind = 0, rc = parse(&r, &keys_cmd, argc, argv, &optind);
+    int first = 0, rc = parse(&r, &keys_cmd, argc, argv, &first);
     if (rc >= 0)
         return rc;
-    const char *sub = optind < argc ? argv[optind] : NULL;
-    const char *id = optind + 1 < argc ? argv[optind + 1] : NULL;
-    int extra = argc - optind;
+    const char *sub = first < argc ? argv[first] : NULL;
+    const char *id = first + 1 < argc ? argv[first + 1] : NULL;
+    int extra = argc - first;
     if (sub == NULL)
         return nw_opt_usage_error(&keys_cmd,
                                   "missing a command: list, get, generate, disable, import");
@@ -516,10 +516,10 @@ static int cmd_attest(int argc, char **argv)
 {
     struct remote r;
     struct nw_buf out, body;
-    int optind = 0, rc = parse(&r, &attest_cmd, argc, argv, &optind);
+    int first = 0, rc = parse(&r, &attest_cmd, argc, argv, &first);
     if (rc >= 0)
         return rc;
-    if (r.nonce == NULL || optind != argc)
+    if (r.nonce == NULL || first != argc)
         return nw_opt_usage_error(&attest_cmd, "--nonce HEX is required (and no operands)");
     nw_buf_init(&out, MAX_ANSWER, false);
     nw_buf_init(&body, 4096, false);
