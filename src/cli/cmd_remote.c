@@ -26,40 +26,40 @@
 
 #include "cli.h"
 
-#define MAX_INPUT  (1024 * 1024)
-#define MAX_ANSWER (4 * 1024 * 1024)
+#define MAX_INPUT  ((size_t)1024 * 1024)
+#define MAX_ANSWER ((size_t)4 * 1024 * 1024)
 
 enum {
-    O_URL = 1,
-    O_CA,
-    O_CERT,
-    O_KEY,
-    O_KEY_ID,
-    O_ADDRESS,
-    O_SECRET_ID,
-    O_HEX,
-    O_LABEL,
-    O_EKEY_FILE,
-    O_NONCE,
-    O_ROOT,
-    O_PCR,
-    O_ALLOW_DEBUG,
-    O_AT,
-    O_EXPECT_ADDR,
+    NW_RO_URL = 1,
+    NW_RO_CA,
+    NW_RO_CERT,
+    NW_RO_KEY,
+    NW_RO_KEY_ID,
+    NW_RO_ADDRESS,
+    NW_RO_SECRET_ID,
+    NW_RO_HEX,
+    NW_RO_LABEL,
+    NW_RO_EKEY_FILE,
+    NW_RO_NONCE,
+    NW_RO_ROOT,
+    NW_RO_PCR,
+    NW_RO_ALLOW_DEBUG,
+    NW_RO_AT,
+    NW_RO_EXPECT_ADDR,
 };
 
-#define CONN_OPTS                                                                            \
- {"url", 'u', "URL", O_URL, "nw-host base URL (default $NW_URL)"},                           \
-     {"ca", 0, "FILE", O_CA, "CA bundle for nw-host's certificate (default $NW_CA_BUNDLE)"}, \
-     {"cert", 0, "FILE", O_CERT, "client certificate, PEM (default $NW_CLIENT_CERT)"},       \
- {                                                                                           \
-  "key", 0, "FILE", O_KEY, "client certificate's private key (default $NW_CLIENT_KEY)"       \
+#define CONN_OPTS                                                                                \
+ {"url", 'u', "URL", NW_RO_URL, "nw-host base URL (default $NW_URL)"},                           \
+     {"ca", 0, "FILE", NW_RO_CA, "CA bundle for nw-host's certificate (default $NW_CA_BUNDLE)"}, \
+     {"cert", 0, "FILE", NW_RO_CERT, "client certificate, PEM (default $NW_CLIENT_CERT)"},       \
+ {                                                                                               \
+  "key", 0, "FILE", NW_RO_KEY, "client certificate's private key (default $NW_CLIENT_KEY)"       \
  }
-#define KEY_OPTS                                                                          \
- {"key-id", 'k', "ID", O_KEY_ID, "sign with this key store key"},                         \
-     {"address", 'a', "ADDR", O_ADDRESS, "sign with the stored key of this address"},     \
- {                                                                                        \
-  "secret-id", 's', "ID", O_SECRET_ID, "sign with the key in this Secrets Manager secret" \
+#define KEY_OPTS                                                                              \
+ {"key-id", 'k', "ID", NW_RO_KEY_ID, "sign with this key store key"},                         \
+     {"address", 'a', "ADDR", NW_RO_ADDRESS, "sign with the stored key of this address"},     \
+ {                                                                                            \
+  "secret-id", 's', "ID", NW_RO_SECRET_ID, "sign with the key in this Secrets Manager secret" \
  }
 
 struct remote {
@@ -83,50 +83,50 @@ static int parse(struct remote *r, const struct nw_opt_cmd *cmd, int argc, char 
     nw_opt_init(&p, cmd, argc, argv);
     while ((id = nw_opt_next(&p, &v)) > 0) {
         switch (id) {
-            case O_URL:
+            case NW_RO_URL:
                 r->url = v;
                 break;
-            case O_CA:
+            case NW_RO_CA:
                 r->ca = v;
                 break;
-            case O_CERT:
+            case NW_RO_CERT:
                 r->cert = v;
                 break;
-            case O_KEY:
+            case NW_RO_KEY:
                 r->key = v;
                 break;
-            case O_KEY_ID:
-            case O_ADDRESS:
-            case O_SECRET_ID:
+            case NW_RO_KEY_ID:
+            case NW_RO_ADDRESS:
+            case NW_RO_SECRET_ID:
                 if (r->key_field != NULL)
                     return nw_opt_usage_error(cmd, "give one of --key-id, --address, --secret-id");
-                r->key_field = id == O_KEY_ID    ? "key_id"
-                               : id == O_ADDRESS ? "address"
-                                                 : "secret_id";
+                r->key_field = id == NW_RO_KEY_ID    ? "key_id"
+                               : id == NW_RO_ADDRESS ? "address"
+                                                     : "secret_id";
                 r->key_value = v;
                 break;
-            case O_HEX:
+            case NW_RO_HEX:
                 r->hex = true;
                 break;
-            case O_LABEL:
+            case NW_RO_LABEL:
                 r->label = v;
                 break;
-            case O_EKEY_FILE:
+            case NW_RO_EKEY_FILE:
                 r->ekey_file = v;
                 break;
-            case O_NONCE:
+            case NW_RO_NONCE:
                 r->nonce = v[0] == '0' && (v[1] == 'x' || v[1] == 'X') ? v + 2 : v;
                 break;
-            case O_EXPECT_ADDR:
+            case NW_RO_EXPECT_ADDR:
                 r->expect_addr = v;
                 break;
             default: /* attest: --root, --pcr, --allow-debug, --at go to the verifier */
                 if (r->n_pass + 2 >= (int)NW_ARRAY_LEN(r->pass))
                     return nw_opt_usage_error(cmd, "too many verification options");
-                r->pass[r->n_pass++] = id == O_ROOT  ? "--root"
-                                       : id == O_PCR ? "--pcr"
-                                       : id == O_AT  ? "--at"
-                                                     : "--allow-debug";
+                r->pass[r->n_pass++] = id == NW_RO_ROOT  ? "--root"
+                                       : id == NW_RO_PCR ? "--pcr"
+                                       : id == NW_RO_AT  ? "--at"
+                                                         : "--allow-debug";
                 if (v != NULL)
                     r->pass[r->n_pass++] = v;
         }
@@ -263,7 +263,7 @@ static int read_json_object(struct nw_buf *in, const char *path, const char *wha
 static const struct nw_opt sign_opts[] = {CONN_OPTS, KEY_OPTS, {NULL, 0, NULL, 0, NULL}};
 static const struct nw_opt msg_opts[] = {CONN_OPTS,
                                          KEY_OPTS,
-                                         {"hex", 0, NULL, O_HEX, "the input is 0x-hex bytes"},
+                                         {"hex", 0, NULL, NW_RO_HEX, "the input is 0x-hex bytes"},
                                          {NULL, 0, NULL, 0, NULL}};
 
 static const struct nw_opt_cmd sign_tx_cmd = {
@@ -380,11 +380,11 @@ static int cmd_health(int argc, char **argv)
 
 static const struct nw_opt keys_opts[] = {
     CONN_OPTS,
-    {"label", 'l', "TEXT", O_LABEL, "generate: a label for the new key"},
-    {"secret-id", 's', "ID", O_SECRET_ID, "import: the Secrets Manager secret holding the key"},
-    {"encrypted-key-file", 0, "FILE", O_EKEY_FILE,
+    {"label", 'l', "TEXT", NW_RO_LABEL, "generate: a label for the new key"},
+    {"secret-id", 's', "ID", NW_RO_SECRET_ID, "import: the Secrets Manager secret holding the key"},
+    {"encrypted-key-file", 0, "FILE", NW_RO_EKEY_FILE,
      "import: a file with the base64 KMS ciphertext (the seed's set_key output)"},
-    {"address", 'a', "ADDR", O_EXPECT_ADDR, "import: the address the key must derive"},
+    {"address", 'a', "ADDR", NW_RO_EXPECT_ADDR, "import: the address the key must derive"},
     {NULL, 0, NULL, 0, NULL}};
 static const struct nw_opt_cmd keys_cmd = {
     "nw remote keys",
@@ -410,8 +410,8 @@ static int keys_import(const struct remote *r)
     int rc = NW_CLI_EXIT_OK;
     if ((r->key_value == NULL) == (r->ekey_file == NULL))
         return nw_opt_usage_error(&keys_cmd, "import: give --secret-id or --encrypted-key-file");
-    nw_buf_init(&ct, 64 * 1024, false);
-    nw_buf_init(&body, 128 * 1024, false);
+    nw_buf_init(&ct, (size_t)64 * 1024, false);
+    nw_buf_init(&body, (size_t)128 * 1024, false);
     if (r->ekey_file != NULL)
         rc = nw_cli_read_input(&ct, r->ekey_file, ct.max, "a base64 KMS ciphertext");
     if (rc == NW_CLI_EXIT_OK && f != NULL) {
@@ -479,11 +479,11 @@ static int cmd_keys(int argc, char **argv)
 
 static const struct nw_opt attest_opts[] = {
     CONN_OPTS,
-    {"nonce", 'n', "HEX", O_NONCE, "the nonce the document must carry (hex, required)"},
-    {"root", 0, "FILE", O_ROOT, "root CA (default: AWS Nitro Enclaves root G1)"},
-    {"pcr", 0, "N=HEX", O_PCR, "require PCR N to be HEX (repeatable)"},
-    {"at", 0, "TIME", O_AT, "verify as of this time"},
-    {"allow-debug", 0, NULL, O_ALLOW_DEBUG, "accept a debug-mode document"},
+    {"nonce", 'n', "HEX", NW_RO_NONCE, "the nonce the document must carry (hex, required)"},
+    {"root", 0, "FILE", NW_RO_ROOT, "root CA (default: AWS Nitro Enclaves root G1)"},
+    {"pcr", 0, "N=HEX", NW_RO_PCR, "require PCR N to be HEX (repeatable)"},
+    {"at", 0, "TIME", NW_RO_AT, "verify as of this time"},
+    {"allow-debug", 0, NULL, NW_RO_ALLOW_DEBUG, "accept a debug-mode document"},
     {NULL, 0, NULL, 0, NULL}};
 static const struct nw_opt_cmd attest_cmd = {
     "nw remote attest", "--nonce HEX [--root FILE] [--pcr N=HEX]... [--allow-debug]",

@@ -30,7 +30,7 @@
 #include "host.h"
 
 #define RPC_MAX_BATCH   100
-#define RPC_MAX_TX_TEXT (256 * 1024)
+#define RPC_MAX_TX_TEXT ((size_t)256 * 1024)
 
 struct rpc {
     struct nw_host_ctx *ctx;
