@@ -14,6 +14,7 @@
 #define NW_ANSWER_H
 
 #include <nw/buf.h>
+#include <nw/quantity.h>
 #include <nw/tx.h>
 
 /* The answer of sign_transaction for st, signed by addr20. */

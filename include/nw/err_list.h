@@ -17,6 +17,7 @@
 #include <nw/err_devaws.h>
 #include <nw/err_host.h>
 #include <nw/err_net.h>
+#include <nw/err_rpc.h>
 #include <nw/err_store.h>
 
 /* clang-format off */
@@ -64,6 +65,7 @@
  NW_ERRORS_CLI(X)      \
  NW_ERRORS_NET(X)      \
  NW_ERRORS_AWS(X)      \
- NW_ERRORS_ATTEST(X) NW_ERRORS_STORE(X) NW_ERRORS_API(X) NW_ERRORS_DEVAWS(X) NW_ERRORS_HOST(X)
+ NW_ERRORS_ATTEST(X)   \
+ NW_ERRORS_STORE(X) NW_ERRORS_API(X) NW_ERRORS_DEVAWS(X) NW_ERRORS_HOST(X) NW_ERRORS_RPC(X)
 
 #endif /* NW_ERR_LIST_H */

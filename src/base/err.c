@@ -120,6 +120,7 @@ enum nw_err_class nw_err_class(nw_err err)
         case NW_ERR_NSM_UNAVAILABLE:
         case NW_ERR_NSM_IO:
         case NW_ERR_ENCLAVE_UNAVAILABLE:
+        case NW_ERR_RPC_UPSTREAM:
             return NW_ERR_CLASS_UNAVAILABLE;
         case NW_ERR_NOMEM:
         case NW_ERR_INTERNAL:
@@ -138,6 +139,7 @@ enum nw_err_class nw_err_class(nw_err err)
         case NW_ERR_NSM_INVALID_RESPONSE:
         case NW_ERR_ENCLAVE_PROTOCOL:
         case NW_ERR_DB_SECRET_FORMAT:
+        case NW_ERR_REMOTE_ANSWER:
             return NW_ERR_CLASS_INTERNAL;
         default:
             break;

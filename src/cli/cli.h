@@ -37,6 +37,7 @@ extern const struct nw_cli_cmd nw_cli_cmds_aws[];
 extern const struct nw_cli_cmd nw_cli_cmds_attest[];
 extern const struct nw_cli_cmd nw_cli_cmds_keystore[];
 extern const struct nw_cli_cmd nw_cli_cmds_enclave[];
+extern const struct nw_cli_cmd nw_cli_cmds_remote[]; /* cmd_remote.c */
 
 /* Free text from json_dumps with jansson's own (in nw: wiping) allocator; NULL is ignored. */
 void nw_cli_json_free(void *text);

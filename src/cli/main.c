@@ -10,9 +10,9 @@
 
 #include "cli.h"
 
-static const struct nw_cli_cmd *const tables[] = {nw_cli_cmds_tx,       nw_cli_cmds_msg,
-                                                  nw_cli_cmds_keystore, nw_cli_cmds_aws,
-                                                  nw_cli_cmds_attest,   nw_cli_cmds_enclave};
+static const struct nw_cli_cmd *const tables[] = {
+    nw_cli_cmds_tx,     nw_cli_cmds_msg,     nw_cli_cmds_keystore, nw_cli_cmds_aws,
+    nw_cli_cmds_attest, nw_cli_cmds_enclave, nw_cli_cmds_remote};
 
 /* Commands whose name starts with group ("kms"), or all commands with group NULL. */
 static void print_commands(FILE *f, const char *group)

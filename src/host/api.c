@@ -20,7 +20,7 @@
  * /v1 bodies are the enclave op's fields (section 3) and answers are its result; nw-host adds
  * what only it has: the ciphertext behind a secret_id, and in direct KMS mode the instance
  * credentials. Errors are {"error":{"code","message"}} with the status of the code's class.
- * `POST /rpc` (JSON-RPC) will be one more row.
+ * POST /rpc (JSON-RPC 2.0, rpc.c) answers JSON-RPC bodies (status 200, errors inside).
  */
 #include <ctype.h>
 #include <stdio.h>
@@ -67,6 +67,7 @@ static nw_err do_readyz(struct call *c, const char *op, unsigned flags);
 static nw_err do_metrics(struct call *c, const char *op, unsigned flags);
 static nw_err do_seed(struct call *c, const char *op, unsigned flags);
 static nw_err do_op(struct call *c, const char *op, unsigned flags);
+static nw_err do_rpc(struct call *c, const char *op, unsigned flags);
 
 static const struct route routes[] = {
     {"GET", "/healthz", "healthz", NULL, 0, do_healthz},
@@ -89,6 +90,7 @@ static const struct route routes[] = {
     {"POST", "/v1/keys/{id}/disable", "disable_key", "disable_key", NW_HOST_R_ID, do_op},
     {"POST", "/v1/attestation", "attest", "attest", NW_HOST_R_BODY, do_op},
     {"GET", "/v1/health", "health", "health", 0, do_op},
+    {"POST", "/rpc", "rpc", NULL, 0, do_rpc},
 };
 
 /* Match path against pattern; a "{id}" segment matches one non-empty segment (copied to id). */
@@ -325,6 +327,18 @@ static nw_err do_op(struct call *c, const char *op, unsigned flags)
     return err;
 }
 
+/* POST /rpc: the body is JSON-RPC (an object or a batch array); answered with status 200. */
+static nw_err do_rpc(struct call *c, const char *op, unsigned flags)
+{
+    (void)op;
+    (void)flags;
+    json_t *a = NULL;
+    NW_TRY(nw_host_rpc(c->ctx, &a, c->req->body, c->rid));
+    json_decref(c->answer);
+    c->answer = a; /* NULL (notifications only): an empty 200 */
+    return NW_OK;
+}
+
 /* POST / exactly as the seed's parent server (server/app.py). */
 static nw_err do_seed(struct call *c, const char *op, unsigned flags)
 {
@@ -434,7 +448,10 @@ static void write_body(struct nw_httpd_response *resp, struct call *c, nw_err er
     json_decref(e);
 }
 
-void nw_host_handle(void *ctxp, struct nw_httpd_response *resp, const struct nw_httpd_request *req)
+static void handle(void *ctxp,
+                   struct nw_httpd_response *resp,
+                   const struct nw_httpd_request *req,
+                   bool rpc_only)
 {
     struct call c;
     char id[128];
@@ -447,6 +464,8 @@ void nw_host_handle(void *ctxp, struct nw_httpd_response *resp, const struct nw_
     c.id_segment = id;
     new_request_id(c.rid);
     const struct route *rt = find_route(req->method, req->path, id, sizeof(id), &wrong_method);
+    if (rpc_only && rt != NULL && strcmp(rt->path, "/rpc") != 0)
+        rt = NULL;
     nw_err err;
     if (rt == NULL && wrong_method)
         err = nw_diag_set(&c.diag, NW_ERR_METHOD_NOT_ALLOWED, "%.8s not allowed on this path",
@@ -470,4 +489,16 @@ void nw_host_handle(void *ctxp, struct nw_httpd_response *resp, const struct nw_
     (void)snprintf(ms, sizeof(ms), "%.3f", (double)us / 1000.0);
     nw_log(err == NW_OK ? NW_LOG_INFO : NW_LOG_WARN, "request", "id", c.rid, "route", name,
            "status", status, "code", code, "ms", ms, "peer", req->peer, NULL);
+}
+
+void nw_host_handle(void *ctxp, struct nw_httpd_response *resp, const struct nw_httpd_request *req)
+{
+    handle(ctxp, resp, req, false);
+}
+
+void nw_host_handle_rpc_only(void *ctxp,
+                             struct nw_httpd_response *resp,
+                             const struct nw_httpd_request *req)
+{
+    handle(ctxp, resp, req, true);
 }

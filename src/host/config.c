@@ -91,6 +91,10 @@ static const struct opt opts[] = {
      "audit mode (enclave default required)"},
     {"key-cache-ttl-s", NW_HOST_K_INT, F(key_cache_ttl_s), "S",
      "enclave key cache TTL (enclave default 900; 0 disables)"},
+    {"rpc-upstream", NW_HOST_K_STR, F(rpc_upstream), "URL",
+     "Ethereum node for eth_sendTransaction and every other JSON-RPC method (proxied)"},
+    {"rpc-listen", NW_HOST_K_STR, F(rpc_listen), "ADDR",
+     "also serve POST /rpc as plain HTTP here: loopback tcp: or unix: only"},
     {"log-level", NW_HOST_K_LEVEL, F(log_level), "L", "debug|info|warn|error (default info)"},
     {"log-json", NW_HOST_K_BOOL, F(log_json), NULL, "log JSON lines instead of text"},
     {"config", NW_HOST_K_CONFIG, 0, "FILE",
@@ -103,7 +107,8 @@ const char nw_host_usage[] =
     "usage: nw-host --tls-cert FILE --tls-key FILE [options]\n"
     "\n"
     "The parent-side daemon of nitro-wallet: HTTPS API (POST / as the seed's server, /v1/ REST,\n"
-    "/healthz, /readyz, /metrics) in front of nw-enclave, with Secrets Manager, IMDSv2\n"
+    "/healthz, /readyz, /metrics, POST /rpc JSON-RPC) in front of nw-enclave, with Secrets "
+    "Manager, IMDSv2\n"
     "credentials and the enclave's KMS relay. ADDR is tcp:HOST:PORT, unix:/PATH or "
     "vsock:CID:PORT.\n";
 
@@ -262,6 +267,11 @@ static nw_err check(struct nw_host_config *cfg, struct nw_diag *d)
         return nw_diag_set(d, NW_ERR_CONFIG, "--pool-size and --threads: 1..256");
     if (cfg->db_port < 0 || cfg->db_port > 65535)
         return nw_diag_set(d, NW_ERR_CONFIG, "--db-port: 1..65535");
+    if (cfg->rpc_listen != NULL)
+        NW_TRY(nw_host_rpc_listen_check(cfg->rpc_listen, d));
+    if (cfg->rpc_upstream != NULL && strncmp(cfg->rpc_upstream, "http://", 7) != 0 &&
+        strncmp(cfg->rpc_upstream, "https://", 8) != 0)
+        return nw_diag_set(d, NW_ERR_CONFIG, "--rpc-upstream: an http:// or https:// URL");
     return NW_OK;
 }
 

@@ -50,6 +50,8 @@ struct nw_host_config {
     int db_port;         /* 0: the secret's port, else 5432 */
     char *audit;         /* required | best_effort | off; NULL: the enclave's default */
     int key_cache_ttl_s; /* -1: the enclave's default */
+    char *rpc_upstream;  /* JSON-RPC node for eth_sendTransaction and proxied methods; NULL: none */
+    char *rpc_listen;    /* plain-HTTP /rpc listener (loopback tcp: or unix: only); NULL: none */
     enum nw_log_level log_level;
     bool log_json;
     bool help;
@@ -185,6 +187,23 @@ struct nw_httpd_request;
 struct nw_httpd_response;
 /* The HTTP handler (libnwhttpd) of the whole API: ctx is struct nw_host_ctx. */
 void nw_host_handle(void *ctx, struct nw_httpd_response *resp, const struct nw_httpd_request *req);
+
+/* The same handler for the plain-HTTP --rpc-listen socket: only POST /rpc is served. */
+void nw_host_handle_rpc_only(void *ctx,
+                             struct nw_httpd_response *resp,
+                             const struct nw_httpd_request *req);
+
+/* ---- JSON-RPC (rpc.c) ------------------------------------------------------------------ */
+
+/*
+ * Answer one POST /rpc body (a call or a batch). Out: *answer, the JSON-RPC response (a new
+ * reference), NULL when every call was a notification. JSON-RPC errors are answers, not failures.
+ * Returns: NW_OK; NW_ERR_NOMEM.
+ */
+nw_err nw_host_rpc(struct nw_host_ctx *ctx, json_t **answer, struct nw_cur body, const char *rid)
+    NW_MUST_USE;
+/* NW_OK when text is a loopback tcp: or a unix: address; else NW_ERR_RPC_LISTEN_NOT_LOCAL. */
+nw_err nw_host_rpc_listen_check(const char *text, struct nw_diag *diag) NW_MUST_USE;
 
 /* The nw_err whose snake_case code is name (NW_ERR_INTERNAL when unknown). */
 nw_err nw_host_err_by_code(const char *name);

@@ -68,12 +68,40 @@ static void log_bound(const char *event, int fd)
     nw_log(NW_LOG_INFO, event, "addr", text, NULL);
 }
 
+/* --rpc-listen: POST /rpc as plain HTTP on loopback or unix: (checked by the config parser). */
+static int
+start_rpc(const struct nw_host_config *cfg, struct nw_host_ctx *ctx, struct nw_httpd **out)
+{
+    int fd = -1;
+    if (cfg->rpc_listen == NULL)
+        return 0;
+    int rc = listen_on("--rpc-listen", cfg->rpc_listen, &fd);
+    if (rc != 0)
+        return rc;
+    struct nw_httpd_options o = {
+        .fd = fd,
+        .threads = cfg->threads,
+        .max_connections = cfg->max_connections,
+        .max_body_bytes = cfg->max_body_bytes,
+        .idle_timeout_s = cfg->idle_timeout_s,
+        .request_timeout_ms = cfg->request_timeout_ms,
+        .handler = nw_host_handle_rpc_only,
+        .ctx = ctx,
+    };
+    log_bound("rpc_listening", fd);
+    if (nw_httpd_start(out, &o) != NW_OK) {
+        (void)close(fd);
+        return fail("--rpc-listen", "the plain-HTTP JSON-RPC server did not start");
+    }
+    return 0;
+}
+
 static int
 serve(const struct nw_host_config *cfg, struct nw_buf *cert, struct nw_buf *key, struct nw_buf *ca)
 {
     struct nw_host_ctx ctx;
     struct nw_host_relay *relay = NULL;
-    struct nw_httpd *httpd = NULL;
+    struct nw_httpd *httpd = NULL, *rpc_httpd = NULL;
     struct nw_diag d;
     int fd = -1, relay_fd = -1, sig = 0;
     memset(&d, 0, sizeof(d));
@@ -107,6 +135,8 @@ serve(const struct nw_host_config *cfg, struct nw_buf *cert, struct nw_buf *key,
             rc = fail("--listen", "the HTTPS server did not start (certificate or key invalid?)");
         }
     }
+    if (rc == 0)
+        rc = start_rpc(cfg, &ctx, &rpc_httpd);
     if (rc == 0 && relay_fd >= 0) {
         log_bound("kms_relay_listening", relay_fd);
         if (nw_host_relay_start(&relay, &ctx, relay_fd) != NW_OK) {
@@ -125,6 +155,7 @@ serve(const struct nw_host_config *cfg, struct nw_buf *cert, struct nw_buf *key,
         }
         nw_log(NW_LOG_INFO, "stopping", NULL);
     }
+    nw_httpd_stop(rpc_httpd);
     nw_httpd_stop(httpd);
     nw_host_relay_stop(relay);
     nw_host_ctx_clear(&ctx);
