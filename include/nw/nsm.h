@@ -14,9 +14,10 @@
  *   - "/dev/nsm" (or NULL, or "dev:PATH"): ioctl(fd, NSM_IOCTL_RAW = 0xC0200A00, &raw) with
  *     struct { u64 req_addr, req_len, resp_addr, resp_len } (uapi linux/nsm.h), requests up to
  *     4096 bytes, responses up to 12288 bytes.
- *   - "unix:/path": a stream socket to the simulator. Each message, in both directions, is a
- *     4-byte big-endian length N followed by N bytes of CBOR (1 <= N; requests <= 4096,
- *     responses <= 12288). Many requests per connection, answered in order.
+ *   - "unix:/path" (or "tcp:HOST:PORT", never vsock): a stream socket to the simulator, with
+ *     the frames of <nw/wire.h>: each message, in both directions, is a 4-byte big-endian
+ *     length N followed by N bytes of CBOR (1 <= N; requests <= 4096, responses <= 12288).
+ *     Many requests per connection, answered in order; each call is bounded by 30 s.
  *
  * NSM error names map to stable codes: InvalidArgument -> NW_ERR_NSM_INVALID_ARGUMENT,
  * InvalidIndex -> NW_ERR_NSM_INVALID_INDEX, InvalidResponse -> NW_ERR_NSM_INVALID_RESPONSE,

@@ -1,7 +1,8 @@
 /*
  * NSM simulator for the development stack and tests: the logic of the Nitro Secure Module
  * behind the same CBOR protocol as /dev/nsm (see <nw/nsm.h>), as a library that nw-devaws hosts
- * on a unix socket.
+ * on a unix socket. Library: libnwsim (development only: nw-devaws and the tests link it, never
+ * a daemon).
  *
  * State and behaviour (nitro-protocols.md 1.5, 2.5, 2.6):
  *   - 32 PCRs of SHA-384. PCRs 0-15 are locked from boot, 16-31 unlocked. ExtendPCR on a
@@ -39,6 +40,7 @@
 #include <stdbool.h>
 
 #include <nw/buf.h>
+#include <nw/measure.h> /* the PCR formulas below (libnwattest) */
 
 struct nw_nsm_sim;
 
@@ -85,31 +87,27 @@ nw_err nw_nsm_sim_pcr(struct nw_nsm_sim *sim, uint8_t out48[48], unsigned index)
 const char *nw_nsm_sim_module_id(const struct nw_nsm_sim *sim) NW_NONNULL(1);
 
 /*
- * Serve one connected stream socket (framing of <nw/nsm.h>: 4-byte big-endian length + CBOR)
+ * Serve one connected stream socket (frames of <nw/wire.h>: 4-byte big-endian length + CBOR)
  * until the peer closes, an I/O error, or *stop becomes non-zero (checked every 100 ms; stop
- * may be NULL). Does not close fd.
- * Returns: NW_OK at EOF or stop; NW_ERR_IO; NW_ERR_NOMEM.
+ * may be NULL). A request frame above 4096 bytes is answered InputTooLarge and ends the
+ * connection; a zero length ends it unanswered. Does not close fd.
+ * Returns: NW_OK at a close between frames or stop; NW_ERR_WIRE_TRUNCATED (closed inside a
+ * frame); NW_ERR_WIRE_LENGTH; NW_ERR_IO; NW_ERR_TIMEOUT (an answer not read for 5 s);
+ * NW_ERR_NOMEM.
  */
 nw_err nw_nsm_sim_serve_fd(struct nw_nsm_sim *sim, int fd, volatile int *stop)
     NW_MUST_USE NW_NONNULL(1);
 
 /*
- * Listen on a unix socket at path (replacing a stale socket file) and serve connections one
- * after another until *stop becomes non-zero. Removes the socket file on return.
- * Returns: NW_OK after stop; NW_ERR_IO (cannot bind/listen); NW_ERR_INVALID_ARG (path too long).
+ * Listen on a unix socket at path and serve until *stop becomes non-zero. Connections are served
+ * at the same time (a thread each, up to 32; more wait in the backlog), as /dev/nsm serves every
+ * caller: an idle or half-sent client does not hold up another. A stale socket file at path is
+ * replaced; any other kind of file is left alone (NW_ERR_IO). On return the socket file is
+ * removed if it is still the one this call created.
+ * Returns: NW_OK after stop; NW_ERR_IO (cannot bind/listen); NW_ERR_INVALID_ARG (path empty or
+ * too long).
  */
 nw_err nw_nsm_sim_serve_unix(struct nw_nsm_sim *sim, const char *path, volatile int *stop)
     NW_MUST_USE NW_NONNULL(1, 2, 3);
-
-/*
- * Measurements with nitro-cli's formula for a plain file (see above): pcr0, pcr1, pcr2 (48 bytes
- * each). For key policies: kms:RecipientAttestation:ImageSha384 is hex(pcr0).
- * Returns: NW_OK; NW_ERR_IO (unreadable); NW_ERR_CRYPTO.
- */
-nw_err nw_nsm_measure_file(uint8_t pcr0[48], uint8_t pcr1[48], uint8_t pcr2[48], const char *path)
-    NW_MUST_USE NW_NONNULL(1, 2, 3, 4);
-
-/* SHA-384(0^48 || text): a PCR extended once from zero (PCR3 role ARN, PCR4 instance id). */
-nw_err nw_nsm_pcr_of_text(uint8_t out48[48], struct nw_cur text) NW_MUST_USE NW_NONNULL(1);
 
 #endif /* NW_NSM_SIM_H */

@@ -84,7 +84,4 @@ nw_err nw_attest_payload_parse(struct nw_attest_doc *doc, struct nw_cur payload)
 /* SHA-384 of a || b into out48 (either may be empty). */
 nw_err nw_sha384_2(uint8_t out48[48], struct nw_cur a, struct nw_cur b) NW_MUST_USE;
 
-/* Append the NSM answer {"Error": "<name of code>"} (InternalError for non-NSM codes). */
-nw_err nw_nsm_sim_answer_error(struct nw_buf *resp, nw_err code) NW_MUST_USE;
-
 #endif /* NW_ATTEST_INT_H */

@@ -1,24 +1,23 @@
 /*
  * NSM client: CBOR messages (serde_cbor externally tagged enums, nitro-protocols.md 1.2-1.4)
- * over the /dev/nsm ioctl or the simulator's unix socket.
+ * over the /dev/nsm ioctl or the simulator's socket (frames of <nw/wire.h>).
  */
 #include <errno.h>
 #include <fcntl.h>
-#include <poll.h>
 #include <string.h>
 #include <sys/ioctl.h>
-#include <sys/socket.h>
-#include <sys/un.h>
 #include <unistd.h>
 
+#include <nw/addr.h>
 #include <nw/mem.h>
 #include <nw/nsm.h>
+#include <nw/wire.h>
 
 #include "attest_int.h"
 
 #define IO_TIMEOUT_MS 30000 /* the kernel driver gives the device 120 s; a simulator is quick */
 
-enum transport { NW_NSM_T_IOCTL, NW_NSM_T_UNIX };
+enum transport { NW_NSM_T_IOCTL, NW_NSM_T_SOCKET };
 
 struct nw_nsm {
     enum transport t;
@@ -142,34 +141,31 @@ nw_err nw_nsm_request_encode(struct nw_buf *out, const struct nw_nsm_request *re
     return err;
 }
 
+/* A socket to the simulator at a unix: or tcp: address (never vsock). */
+static nw_err open_socket(const char *address, int *fd)
+{
+    struct nw_addr a;
+    NW_ENSURE(nw_addr_parse(&a, address) == NW_OK && a.kind != NW_ADDR_VSOCK, NW_ERR_INVALID_ARG);
+    NW_ENSURE(nw_net_connect(&a, IO_TIMEOUT_MS, fd) == NW_OK, NW_ERR_NSM_UNAVAILABLE);
+    return NW_OK;
+}
+
 nw_err nw_nsm_open(struct nw_nsm **out, const char *address)
 {
     *out = NULL;
     const char *path = address != NULL ? address : NW_NSM_DEFAULT_PATH;
     enum transport t = NW_NSM_T_IOCTL;
-    if (strncmp(path, "unix:", 5) == 0) {
-        t = NW_NSM_T_UNIX;
-        path += 5;
-    } else if (strncmp(path, "dev:", 4) == 0) {
-        path += 4;
-    }
-    NW_ENSURE(path[0] != '\0', NW_ERR_INVALID_ARG);
     int fd = -1;
-    if (t == NW_NSM_T_IOCTL) {
-        fd = open(path, O_RDWR | O_CLOEXEC);
+    if (strncmp(path, "unix:", 5) == 0 || strncmp(path, "tcp:", 4) == 0) {
+        t = NW_NSM_T_SOCKET;
+        NW_TRY(open_socket(path, &fd));
     } else {
-        struct sockaddr_un sa;
-        memset(&sa, 0, sizeof(sa));
-        sa.sun_family = AF_UNIX;
-        NW_ENSURE(strlen(path) < sizeof(sa.sun_path), NW_ERR_INVALID_ARG);
-        memcpy(sa.sun_path, path, strlen(path));
-        fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
-        if (fd >= 0 && connect(fd, (struct sockaddr *)&sa, sizeof(sa)) != 0) {
-            close(fd);
-            fd = -1;
-        }
+        if (strncmp(path, "dev:", 4) == 0)
+            path += 4;
+        NW_ENSURE(path[0] != '\0', NW_ERR_INVALID_ARG);
+        fd = open(path, O_RDWR | O_CLOEXEC);
+        NW_ENSURE(fd >= 0, NW_ERR_NSM_UNAVAILABLE);
     }
-    NW_ENSURE(fd >= 0, NW_ERR_NSM_UNAVAILABLE);
     struct nw_nsm *n = nw_calloc(1, sizeof(*n));
     if (n == NULL) {
         close(fd);
@@ -189,38 +185,27 @@ void nw_nsm_close(struct nw_nsm *nsm)
     nw_free(nsm);
 }
 
-/* Write or read exactly n bytes, with a poll timeout per step. */
-static nw_err io_all(int fd, uint8_t *p, size_t n, bool wr)
+/* Transport failures are NW_ERR_NSM_IO; a frame length out of range NW_ERR_NSM_RESPONSE. */
+static nw_err socket_err(nw_err err)
 {
-    while (n > 0) {
-        struct pollfd pfd = {.fd = fd, .events = wr ? POLLOUT : POLLIN};
-        int pr = poll(&pfd, 1, IO_TIMEOUT_MS);
-        if (pr < 0 && errno == EINTR)
-            continue;
-        NW_ENSURE(pr > 0, pr == 0 ? NW_ERR_TIMEOUT : NW_ERR_NSM_IO);
-        ssize_t k = wr ? send(fd, p, n, MSG_NOSIGNAL) : recv(fd, p, n, 0);
-        if (k < 0 && (errno == EINTR || errno == EAGAIN))
-            continue;
-        NW_ENSURE(k > 0, NW_ERR_NSM_IO);
-        p += k;
-        n -= (size_t)k;
+    switch (err) {
+        case NW_OK:
+        case NW_ERR_TIMEOUT:
+        case NW_ERR_NOMEM:
+        case NW_ERR_BUF_FULL:
+            return err;
+        case NW_ERR_WIRE_LENGTH:
+            return NW_ERR_NSM_RESPONSE;
+        default:
+            return NW_ERR_NSM_IO;
     }
-    return NW_OK;
 }
 
-static nw_err call_unix(struct nw_nsm *nsm, struct nw_buf *resp, struct nw_cur req)
+static nw_err call_socket(struct nw_nsm *nsm, struct nw_buf *resp, struct nw_cur req)
 {
-    uint8_t hdr[4] = {(uint8_t)(req.len >> 24), (uint8_t)(req.len >> 16), (uint8_t)(req.len >> 8),
-                      (uint8_t)req.len};
-    NW_TRY(io_all(nsm->fd, hdr, 4, true));
-    NW_TRY(io_all(nsm->fd, (uint8_t *)(uintptr_t)req.ptr, req.len, true));
-    NW_TRY(io_all(nsm->fd, hdr, 4, false));
-    size_t n = (size_t)hdr[0] << 24 | (size_t)hdr[1] << 16 | (size_t)hdr[2] << 8 | hdr[3];
-    NW_ENSURE(n >= 1 && n <= NW_NSM_RESPONSE_MAX, NW_ERR_NSM_RESPONSE);
-    NW_TRY(nw_buf_reserve(resp, n));
-    NW_TRY(io_all(nsm->fd, resp->ptr + resp->len, n, false));
-    resp->len += n;
-    return NW_OK;
+    int64_t deadline = nw_deadline_ms(IO_TIMEOUT_MS);
+    NW_TRY(socket_err(nw_wire_write(nsm->fd, req, deadline)));
+    return socket_err(nw_wire_read(nsm->fd, resp, NW_NSM_RESPONSE_MAX, deadline));
 }
 
 static nw_err call_ioctl(struct nw_nsm *nsm, struct nw_buf *resp, struct nw_cur req)
@@ -247,7 +232,7 @@ nw_err nw_nsm_call(struct nw_nsm *nsm, struct nw_buf *resp, struct nw_cur req)
 {
     NW_ENSURE(req.len >= 1 && req.ptr != NULL, NW_ERR_INVALID_ARG);
     NW_ENSURE(req.len <= NW_NSM_REQUEST_MAX, NW_ERR_NSM_INPUT_TOO_LARGE);
-    return nsm->t == NW_NSM_T_UNIX ? call_unix(nsm, resp, req) : call_ioctl(nsm, resp, req);
+    return nsm->t == NW_NSM_T_SOCKET ? call_socket(nsm, resp, req) : call_ioctl(nsm, resp, req);
 }
 
 /*

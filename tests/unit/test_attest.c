@@ -10,7 +10,7 @@
 #include <nw/mem.h>
 
 #include "attest/attest_int.h"
-#include "attest/devca.h"
+#include "sim/devca.h"
 #include "nwtest.h"
 
 struct real_doc {

@@ -15,7 +15,7 @@
 #include <nw/cms.h>
 #include <nw/hex.h>
 
-#include "attest/devca.h"
+#include "sim/devca.h"
 #include "nwtest.h"
 
 /* ---- a BER header walker for tests only (OpenSSL's ASN1_get_object decodes each header) ---- */

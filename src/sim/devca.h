@@ -1,5 +1,5 @@
 /*
- * Development CA of the NSM simulator (internal to the attest library).
+ * Development CA of the NSM simulator (internal to libnwsim; tests include it as "sim/devca.h").
  */
 #ifndef NW_DEVCA_H
 #define NW_DEVCA_H

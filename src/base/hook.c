@@ -1,24 +1,13 @@
 /*
- * Process hardening and third-party allocator hooks for the daemons.
+ * Third-party allocator hooks: jansson's and OpenSSL's heaps through the wiping allocator.
+ * The only object of libnwbase that names another library; a binary that never calls
+ * nw_mem_hook_libraries (nw-proxy) does not pull it in, so it needs neither jansson nor libcrypto.
  */
 #include <jansson.h>
 #include <openssl/crypto.h>
-#include <sys/prctl.h>
-#include <sys/resource.h>
 
 #include <nw/log.h>
 #include <nw/mem.h>
-
-int nw_daemon_harden(void)
-{
-    struct rlimit rl = {0, 0};
-    int rc = 0;
-    if (setrlimit(RLIMIT_CORE, &rl) != 0)
-        rc = -1;
-    if (prctl(PR_SET_DUMPABLE, 0, 0, 0, 0) != 0)
-        rc = -1;
-    return rc;
-}
 
 static void *ossl_malloc(size_t n, const char *file, int line)
 {
