@@ -15,7 +15,7 @@ export interface DeployConfig {
   readonly debug: boolean;
   /** Optional IAM role ARN that administers the KMS key (besides the CloudFormation role). */
   readonly adminRoleArn?: string;
-  /** Directory holding the built artifacts (nitro-wallet.eif, host-bundle.tar.gz, lambda/). */
+  /** Directory holding the built artifacts (nitro-wallet.eif, host-bundle.tar.gz, lambda.zip). */
   readonly artifacts: string;
   /** EC2 instance type of the parent instances (Nitro Enclaves capable). */
   readonly instanceType: string;
@@ -86,8 +86,7 @@ export function readConfig(ctx: Ctx, env: NodeJS.ProcessEnv, baseDir: string): D
   const need: [string, string][] = [
     ['nitro-wallet.eif', 'deploy/enclave/build-eif.sh'],
     ['host-bundle.tar.gz', 'deploy/host/package.sh'],
-    ['lambda/bootstrap', 'deploy/lambda/stage.sh'],
-    ['lambda/host-ca.pem', 'scripts/aws/host-cert.sh then deploy/lambda/stage.sh'],
+    ['lambda.zip', 'scripts/aws/host-cert.sh then deploy/lambda/stage.sh'],
   ];
   for (const [file, how] of need) {
     if (!fs.existsSync(path.join(artifacts, file))) {

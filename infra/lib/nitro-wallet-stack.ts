@@ -304,7 +304,7 @@ export class NitroWalletStack extends Stack {
       runtime: lambda.Runtime.PROVIDED_AL2023,
       architecture: lambda.Architecture.X86_64,
       handler: 'bootstrap',
-      code: lambda.Code.fromAsset(path.join(cfg.artifacts, 'lambda')),
+      code: lambda.Code.fromAsset(path.join(cfg.artifacts, 'lambda.zip')),
       role: lambdaRole,
       vpc,
       vpcSubnets: { subnetType: ec2.SubnetType.PRIVATE_WITH_EGRESS },

@@ -13,11 +13,9 @@ const PCR0 = 'ab'.repeat(48);
 
 function artifacts(): string {
   const d = fs.mkdtempSync(path.join(os.tmpdir(), 'nw-infra-'));
-  fs.mkdirSync(path.join(d, 'lambda'));
   fs.writeFileSync(path.join(d, 'nitro-wallet.eif'), 'eif');
   fs.writeFileSync(path.join(d, 'host-bundle.tar.gz'), 'bundle');
-  fs.writeFileSync(path.join(d, 'lambda', 'bootstrap'), 'bootstrap');
-  fs.writeFileSync(path.join(d, 'lambda', 'host-ca.pem'), 'ca');
+  fs.writeFileSync(path.join(d, 'lambda.zip'), 'PK');
   return d;
 }
 const ART = artifacts();
