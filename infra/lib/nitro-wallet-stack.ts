@@ -267,7 +267,6 @@ export class NitroWalletStack extends Stack {
       launchTemplate,
       minCapacity: 2,
       maxCapacity: 2,
-      desiredCapacity: 2,
       healthChecks: autoscaling.HealthChecks.withAdditionalChecks({
         additionalTypes: [autoscaling.AdditionalHealthCheckType.ELB],
         gracePeriod: Duration.minutes(10),
@@ -370,6 +369,11 @@ export class NitroWalletStack extends Stack {
     ack(r.nlb, 'AwsSolutions-ELB2',
       'NLB access logs exist only for TLS listeners; TLS is end to end to nw-host (TCP listener), which ' +
       'logs every request and exports metrics');
-    void cfg;
+    if (cfg.debug) {
+      ack(r.db, 'AwsSolutions-RDS3',
+        'Dev deployment (-c debug=true): one AZ to halve its cost; production deployments are multi-AZ');
+      ack(r.db, 'AwsSolutions-RDS10',
+        'Dev deployment (-c debug=true): torn down with cdk destroy; production has deletion protection');
+    }
   }
 }

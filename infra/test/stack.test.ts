@@ -260,6 +260,11 @@ describe('cdk-nag', () => {
     expect(open).toEqual([]);
     expect(report.success).toBe(true);
   });
+  test('AwsSolutions: a dev deployment is clean too (its waivers are reasoned)', () => {
+    const dev = build({ pcr0: DEBUG_PCR0, debug: true });
+    const report = new AwsSolutionsChecks(dev.app).validateScope(dev.app);
+    expect(report.violations.map((v) => v.ruleName)).toEqual([]);
+  });
   test('the pack does find what it is meant to find (an unacknowledged finding fails)', () => {
     const app = new App();
     const s = new Stack(app, 'Probe');

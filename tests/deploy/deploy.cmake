@@ -18,3 +18,5 @@ foreach(case rootfs_reproducible rootfs_contents rootfs_chroot host_bundle host_
 endforeach()
 # The two infra cases share infra/dist (tsc output): one at a time.
 set_tests_properties(deploy.infra_unit deploy.infra_synth PROPERTIES RESOURCE_LOCK nw_infra_dist)
+# tsc and three CLI synths take minutes on a shared 2-core machine.
+set_tests_properties(deploy.infra_unit deploy.infra_synth PROPERTIES TIMEOUT 900)
