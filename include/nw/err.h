@@ -10,6 +10,7 @@
 #include <nw/err_list.h>
 
 #define NW_ERR_ENUM_(name, num, desc) name = (num),
+// NOLINTNEXTLINE(readability-identifier-naming): NW_ERR_MAX_ is a sentinel
 typedef enum nw_err { NW_ERRORS(NW_ERR_ENUM_) NW_ERR_MAX_ } nw_err;
 #undef NW_ERR_ENUM_
 

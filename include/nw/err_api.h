@@ -17,11 +17,14 @@
     X(NW_ERR_NOT_CONFIGURED,     602, "the enclave has not been configured yet") \
     X(NW_ERR_OVERLOADED,         603, "server overloaded: request queue full") \
     X(NW_ERR_DEADLINE_EXCEEDED,  604, "request deadline exceeded") \
+    X(NW_ERR_NO_DATABASE,        605, "no database is configured for this operation") \
     X(NW_ERR_KEY_NOT_FOUND,      620, "no such key") \
     X(NW_ERR_KEY_DISABLED,       621, "key is disabled") \
     X(NW_ERR_KMS_DENIED,         622, "KMS refused the request (attestation or key policy)") \
     X(NW_ERR_KMS_UNAVAILABLE,    623, "KMS could not be reached or failed") \
-    X(NW_ERR_KEY_MISMATCH,       624, "decrypted key does not derive the stored address")
+    X(NW_ERR_KEY_MISMATCH,       624, "decrypted key does not derive the stored address") \
+    X(NW_ERR_NO_KMS_KEY,         625, "no KMS key given or configured for generate_key") \
+    X(NW_ERR_CREDENTIALS_REQUIRED, 626, "direct KMS mode needs the request's credential")
 /* clang-format on */
 
 #endif /* NW_ERR_API_H */

@@ -3,7 +3,8 @@
  * X(NAME, NUMBER, "description"); see <nw/err_list.h> for the rules.
  *
  * AWS service errors map to the 21x-22x codes (nw_aws_error_code() in <nw/aws.h>); the AWS
- * error name itself travels beside the code in struct nw_aws_error.
+ * error name itself travels beside the code in struct nw_aws_error. 250-259: the KMS relay
+ * (nw_kms_relay_handle in <nw/kms.h>, DESIGN.md section 5).
  */
 #ifndef NW_ERR_AWS_H
 #define NW_ERR_AWS_H
@@ -40,7 +41,13 @@
     X(NW_ERR_AWS_KEY_USAGE,          227, "AWS: key usage does not allow the operation") \
     X(NW_ERR_AWS_OTHER,              228, "AWS: unrecognised service error") \
     X(NW_ERR_IMDS_TOKEN,             229, "IMDSv2 token request failed") \
-    X(NW_ERR_IMDS_NO_ROLE,           230, "no IAM role attached to the instance")
+    X(NW_ERR_IMDS_NO_ROLE,           230, "no IAM role attached to the instance") \
+    X(NW_ERR_KMS_RELAY_VERSION,      250, "KMS relay: unsupported protocol version (v must be 1)") \
+    X(NW_ERR_KMS_RELAY_TARGET,       251, "KMS relay: target not allowed (TrentService.Decrypt, GenerateDataKey, GenerateRandom only)") \
+    X(NW_ERR_KMS_RELAY_RECIPIENT,    252, "KMS relay: body lacks a Recipient (AttestationDocument, KeyEncryptionAlgorithm RSAES_OAEP_SHA_256)") \
+    X(NW_ERR_KMS_RELAY_TOO_LARGE,    253, "KMS relay: request or one of its fields exceeds its size limit") \
+    X(NW_ERR_KMS_RELAY_FIELD,        254, "KMS relay: body member unknown to the target or of the wrong type") \
+    X(NW_ERR_KMS_RELAY_ANSWER,       255, "KMS relay: malformed answer frame")
 /* clang-format on */
 
 #endif /* NW_ERR_AWS_H */

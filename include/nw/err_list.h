@@ -11,9 +11,11 @@
 #include <nw/err_api.h>
 #include <nw/err_attest.h>
 #include <nw/err_aws.h>
+#include <nw/err_cli.h>
 #include <nw/err_core_msg.h>
 #include <nw/err_core_tx.h>
 #include <nw/err_devaws.h>
+#include <nw/err_host.h>
 #include <nw/err_net.h>
 #include <nw/err_store.h>
 
@@ -59,7 +61,9 @@
  NW_ERRORS_CORE(X)     \
  NW_ERRORS_CORE_TX(X)  \
  NW_ERRORS_CORE_MSG(X) \
+ NW_ERRORS_CLI(X)      \
  NW_ERRORS_NET(X)      \
- NW_ERRORS_AWS(X) NW_ERRORS_ATTEST(X) NW_ERRORS_STORE(X) NW_ERRORS_API(X) NW_ERRORS_DEVAWS(X)
+ NW_ERRORS_AWS(X)      \
+ NW_ERRORS_ATTEST(X) NW_ERRORS_STORE(X) NW_ERRORS_API(X) NW_ERRORS_DEVAWS(X) NW_ERRORS_HOST(X)
 
 #endif /* NW_ERR_LIST_H */

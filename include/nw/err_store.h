@@ -8,7 +8,8 @@
 /* clang-format off */
 #define NW_ERRORS_STORE(X) \
     X(NW_ERR_DB_UNAVAILABLE,     500, "database unavailable") \
-    X(NW_ERR_STORE_MIGRATE,      501, "database schema migration failed")
+    X(NW_ERR_STORE_MIGRATE,      501, "database schema migration failed") \
+    X(NW_ERR_STORE_QUERY,        502, "the database refused a statement")
 /* clang-format on */
 
 #endif /* NW_ERR_STORE_H */

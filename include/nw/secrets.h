@@ -1,7 +1,7 @@
 /*
  * AWS Secrets Manager over awsJson1_1 (X-Amz-Target: secretsmanager.<Op>): CreateSecret,
- * GetSecretValue, PutSecretValue, UpdateSecret, DescribeSecret. Field names, types and bounds
- * follow the botocore model secretsmanager/2017-10-17.
+ * GetSecretValue, PutSecretValue, UpdateSecret, DescribeSecret, ListSecrets, DeleteSecret. Field
+ * names, types and bounds follow the botocore model secretsmanager/2017-10-17.
  *
  * Secret values are secrets: request bodies and results are wiped. Writes carry a
  * ClientRequestToken (a fresh UUID v4 unless the caller gives one, as the AWS SDKs do), which
@@ -20,18 +20,23 @@ enum nw_sm_op {
     NW_SM_PUT_SECRET_VALUE = 3,
     NW_SM_UPDATE_SECRET = 4,
     NW_SM_DESCRIBE_SECRET = 5,
+    NW_SM_LIST_SECRETS = 6,
+    NW_SM_DELETE_SECRET = 7,
 };
 
 /*
  * A request; fields an operation does not take must stay NULL/empty (else NW_ERR_INVALID_ARG).
  *  name:                 CreateSecret (required, 1..512)
- *  secret_id:            Get, Put, Update, Describe (required, name or ARN, 1..2048)
+ *  secret_id:            Get, Put, Update, Describe, Delete (required, name or ARN, 1..2048)
  *  description:          Create, Update (0..2048)
  *  kms_key_id:           Create, Update
  *  secret_string:        Create, Put, Update (1..65536 bytes of UTF-8; secret)
  *  secret_binary:        Create, Put, Update (1..65536 bytes; secret); not with secret_string
  *  client_request_token: Create, Put, Update (32..64); NULL: a fresh UUID v4
  *  version_id, version_stage: GetSecretValue (optional)
+ *  max_results, next_token:   ListSecrets (optional: 1..100, and a previous NextToken)
+ *  recovery_window_days:      DeleteSecret (optional: 7..30; 0: 30)
+ *  force_delete:              DeleteSecret: ForceDeleteWithoutRecovery (not with a window)
  */
 struct nw_sm_request {
     const char *name;
@@ -43,6 +48,10 @@ struct nw_sm_request {
     const char *client_request_token;
     const char *version_id;
     const char *version_stage;
+    uint32_t max_results;
+    const char *next_token;
+    uint32_t recovery_window_days;
+    bool force_delete;
 };
 
 /*
@@ -51,6 +60,10 @@ struct nw_sm_request {
  * Get) secret_string/secret_binary:  GetSecretValue (exactly one is present; secret buffers)
  *  description, kms_key_id:      DescribeSecret
  *  created_date, last_changed_date: Unix seconds (fractions dropped); 0 when absent
+ *  body:                         the whole response JSON of every op but GetSecretValue (the
+ *                                others return no secret), for callers that show it as the
+ *                                AWS CLI does
+ * ListSecrets answers need SecretList (an array) instead of ARN.
  */
 struct nw_sm_result {
     char arn[2049];
@@ -64,6 +77,7 @@ struct nw_sm_result {
     char kms_key_id[2049];
     int64_t created_date;
     int64_t last_changed_date;
+    struct nw_buf body;
 };
 
 void nw_sm_result_init(struct nw_sm_result *r) NW_NONNULL(1);

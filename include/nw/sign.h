@@ -7,6 +7,8 @@
 #define NW_SIGN_H
 
 #include <nw/buf.h>
+#include <nw/mem.h>
+#include <nw/random.h>
 
 /* A private key. Secret: clear with nw_seckey_clear on every path. */
 struct nw_seckey {
@@ -27,11 +29,27 @@ struct nw_sig {
 struct nw_secp;
 
 /*
- * Create a context, randomised with 32 bytes from getrandom(2).
- * Returns: NULL on allocation or randomness failure. Free with nw_secp_free.
+ * Create a context, randomised (side-channel blinding) with seed32, 32 random bytes the caller
+ * reads (libnwcore reads no randomness itself). The seed is not kept; the caller wipes it.
+ * Returns: NULL on allocation failure. Free with nw_secp_free.
  */
-struct nw_secp *nw_secp_new(void) NW_MUST_USE;
+struct nw_secp *nw_secp_new_seeded(const uint8_t seed32[32]) NW_MUST_USE NW_NONNULL(1);
 void nw_secp_free(struct nw_secp *ctx);
+
+/*
+ * Convenience for binaries and tests: a context seeded from getrandom(2) through libnwbase's
+ * nw_random_os. Inline, so that the call to the OS is in the caller, never in libnwcore.
+ * Returns: NULL on allocation or randomness failure.
+ */
+static inline struct nw_secp *nw_secp_new(void)
+{
+    uint8_t seed[32];
+    struct nw_secp *s = NULL;
+    if (nw_random_os(NULL, seed, sizeof(seed)) == NW_OK)
+        s = nw_secp_new_seeded(seed);
+    nw_wipe(seed, sizeof(seed));
+    return s;
+}
 
 /* Wipe a key. */
 void nw_seckey_clear(struct nw_seckey *key);
@@ -51,10 +69,19 @@ nw_err nw_seckey_parse(const struct nw_secp *ctx, struct nw_seckey *key, struct 
     NW_MUST_USE NW_NONNULL(1, 2);
 
 /*
- * Generate a fresh key from getrandom(2). Returns NW_ERR_CRYPTO if randomness fails.
+ * Generate a fresh key from rng (32 bytes per try, until one is in [1, n-1]).
+ * Out: key (wiped on failure). Returns NW_ERR_CRYPTO if the source fails.
  */
-nw_err nw_seckey_generate(const struct nw_secp *ctx, struct nw_seckey *key)
-    NW_MUST_USE NW_NONNULL(1, 2);
+nw_err nw_seckey_generate_with(const struct nw_secp *ctx,
+                               struct nw_seckey *key,
+                               nw_random_fn rng,
+                               void *rng_ctx) NW_MUST_USE NW_NONNULL(1, 2, 3);
+
+/* nw_seckey_generate_with from getrandom(2) (inline: the OS call stays in the caller). */
+static inline nw_err nw_seckey_generate(const struct nw_secp *ctx, struct nw_seckey *key)
+{
+    return nw_seckey_generate_with(ctx, key, nw_random_os, NULL);
+}
 
 /* Public key of a key. Returns NW_ERR_KEY_INVALID. */
 nw_err nw_pubkey_from_seckey(const struct nw_secp *ctx,

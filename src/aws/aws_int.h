@@ -24,13 +24,6 @@ bool nw_aws_parse_iso8601(int64_t *out, const char *s);
 /* Copy printable ASCII only (other bytes become '?'), truncating; out is NUL-terminated. */
 void nw_aws_copy_printable(char *out, size_t out_len, struct nw_cur in);
 
-/* Append the padded standard base64 of in to out (no NUL). */
-nw_err nw_aws_b64_encode(struct nw_buf *out, struct nw_cur in) NW_MUST_USE;
-
-/* Strictly decode padded standard base64 (no whitespace) and append; NW_ERR_AWS_RESPONSE if
- * malformed. The secret-ness of out is respected. */
-nw_err nw_aws_b64_decode(struct nw_buf *out, struct nw_cur in) NW_MUST_USE;
-
 /* JSON helpers (json.c). Setters return NW_ERR_INVALID_ARG for text that is not UTF-8;
  * getters NW_ERR_AWS_RESPONSE for a member of the wrong type or too long. An absent or null
  * member is not an error for the getters (dst "" / *present false). */

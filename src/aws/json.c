@@ -4,6 +4,7 @@
  */
 #include <string.h>
 
+#include <nw/base64.h>
 #include <nw/mem.h>
 
 #include "aws_int.h"
@@ -41,7 +42,7 @@ nw_err nw_aws_json_set_b64(json_t *obj, const char *key, struct nw_cur data)
     nw_err err = NW_OK;
     struct nw_buf b;
     nw_buf_init(&b, 1u << 20, true);
-    NW_CHECK(nw_aws_b64_encode(&b, data));
+    NW_CHECK(nw_base64_encode(&b, data));
     NW_CHECK(nw_aws_json_set_strn(obj, key, nw_buf_cur(&b)));
 out:
     nw_buf_clear(&b);
@@ -58,7 +59,9 @@ nw_err nw_aws_json_get_b64(struct nw_buf *out, const json_t *obj, const char *ke
         return NW_ERR_AWS_RESPONSE;
     *present = true;
     out->len = 0;
-    return nw_aws_b64_decode(out, nw_cur_of(json_string_value(v), json_string_length(v)));
+    nw_err err =
+        nw_base64_decode(out, nw_cur_of(json_string_value(v), json_string_length(v)), false);
+    return err == NW_ERR_BASE64 ? NW_ERR_AWS_RESPONSE : err;
 }
 
 nw_err nw_aws_json_get_str(char *dst, size_t dst_len, const json_t *obj, const char *key)

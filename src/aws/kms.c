@@ -17,11 +17,18 @@ static const char *const OP_NAMES[] = {
     [NW_KMS_GENERATE_DATA_KEY] = "GenerateDataKey",
     [NW_KMS_GENERATE_RANDOM] = "GenerateRandom",
     [NW_KMS_DESCRIBE_KEY] = "DescribeKey",
+    [NW_KMS_CREATE_KEY] = "CreateKey",
+    [NW_KMS_CREATE_ALIAS] = "CreateAlias",
+    [NW_KMS_PUT_KEY_POLICY] = "PutKeyPolicy",
+    [NW_KMS_GET_KEY_POLICY] = "GetKeyPolicy",
+    [NW_KMS_LIST_KEYS] = "ListKeys",
+    [NW_KMS_LIST_ALIASES] = "ListAliases",
+    [NW_KMS_SCHEDULE_KEY_DELETION] = "ScheduleKeyDeletion",
 };
 
 const char *nw_kms_op_name(enum nw_kms_op op)
 {
-    if ((int)op < NW_KMS_ENCRYPT || (int)op > NW_KMS_DESCRIBE_KEY)
+    if ((int)op < NW_KMS_ENCRYPT || (int)op > NW_KMS_SCHEDULE_KEY_DELETION)
         return NULL;
     return OP_NAMES[op];
 }
@@ -32,6 +39,7 @@ void nw_kms_result_init(struct nw_kms_result *r)
     nw_buf_init(&r->plaintext, KMS_MAX_BLOB, true);
     nw_buf_init(&r->ciphertext_blob, KMS_MAX_BLOB, false);
     nw_buf_init(&r->ciphertext_for_recipient, KMS_MAX_BLOB, false);
+    nw_buf_init(&r->body, (size_t)4 << 20, false);
 }
 
 void nw_kms_result_clear(struct nw_kms_result *r)
@@ -39,6 +47,7 @@ void nw_kms_result_clear(struct nw_kms_result *r)
     nw_buf_clear(&r->plaintext);
     nw_buf_clear(&r->ciphertext_blob);
     nw_buf_clear(&r->ciphertext_for_recipient);
+    nw_buf_clear(&r->body);
     size_t off = offsetof(struct nw_kms_result, key_id);
     memset((uint8_t *)r + off, 0, sizeof(*r) - off);
 }
@@ -56,6 +65,12 @@ enum {
     NW_KMS_F_NBYTES = 1 << 6,
     NW_KMS_F_KEYSPEC = 1 << 7,
     NW_KMS_F_RECIPIENT = 1 << 8,
+    NW_KMS_F_DESCRIPTION = 1 << 9,
+    NW_KMS_F_POLICY_OPT = 1 << 10,
+    NW_KMS_F_POLICY_REQ = 1 << 11,
+    NW_KMS_F_ALIAS = 1 << 12,
+    NW_KMS_F_PAGE = 1 << 13,
+    NW_KMS_F_WINDOW = 1 << 14,
 };
 
 static const unsigned OP_FIELDS[] = {
@@ -66,7 +81,41 @@ static const unsigned OP_FIELDS[] = {
                                  NW_KMS_F_KEYSPEC | NW_KMS_F_RECIPIENT,
     [NW_KMS_GENERATE_RANDOM] = NW_KMS_F_NBYTES | NW_KMS_F_RECIPIENT,
     [NW_KMS_DESCRIBE_KEY] = NW_KMS_F_KEY_REQ,
+    [NW_KMS_CREATE_KEY] = NW_KMS_F_DESCRIPTION | NW_KMS_F_POLICY_OPT,
+    [NW_KMS_CREATE_ALIAS] = NW_KMS_F_KEY_REQ | NW_KMS_F_ALIAS,
+    [NW_KMS_PUT_KEY_POLICY] = NW_KMS_F_KEY_REQ | NW_KMS_F_POLICY_REQ,
+    [NW_KMS_GET_KEY_POLICY] = NW_KMS_F_KEY_REQ,
+    [NW_KMS_LIST_KEYS] = NW_KMS_F_PAGE,
+    [NW_KMS_LIST_ALIASES] = NW_KMS_F_KEY_OPT | NW_KMS_F_PAGE,
+    [NW_KMS_SCHEDULE_KEY_DELETION] = NW_KMS_F_KEY_REQ | NW_KMS_F_WINDOW,
 };
+
+/* The administration fields (model bounds: botocore kms/2014-11-01). */
+static nw_err check_admin(unsigned f, const struct nw_kms_request *q)
+{
+    size_t dl = q->description ? strlen(q->description) : 0;
+    size_t pl = q->policy ? strlen(q->policy) : 0;
+    size_t al = q->alias_name ? strlen(q->alias_name) : 0;
+    NW_ENSURE((f & NW_KMS_F_DESCRIPTION) || q->description == NULL, NW_ERR_INVALID_ARG);
+    NW_ENSURE(dl <= 8192, NW_ERR_INVALID_ARG);
+    NW_ENSURE((f & (NW_KMS_F_POLICY_OPT | NW_KMS_F_POLICY_REQ)) || q->policy == NULL,
+              NW_ERR_INVALID_ARG);
+    NW_ENSURE(!(f & NW_KMS_F_POLICY_REQ) || q->policy != NULL, NW_ERR_INVALID_ARG);
+    NW_ENSURE(q->policy == NULL || (pl >= 1 && pl <= 131072), NW_ERR_INVALID_ARG);
+    NW_ENSURE((f & NW_KMS_F_ALIAS)
+                  ? (al >= 7 && al <= 256 && strncmp(q->alias_name, "alias/", 6) == 0)
+                  : q->alias_name == NULL,
+              NW_ERR_INVALID_ARG);
+    NW_ENSURE((f & NW_KMS_F_PAGE) || (q->limit == 0 && q->marker == NULL), NW_ERR_INVALID_ARG);
+    NW_ENSURE(q->limit <= 1000, NW_ERR_INVALID_ARG);
+    NW_ENSURE(q->marker == NULL || (q->marker[0] != '\0' && strlen(q->marker) <= 1024),
+              NW_ERR_INVALID_ARG);
+    NW_ENSURE((f & NW_KMS_F_WINDOW) || q->pending_window_days == 0, NW_ERR_INVALID_ARG);
+    NW_ENSURE(q->pending_window_days == 0 ||
+                  (q->pending_window_days >= 7 && q->pending_window_days <= 30),
+              NW_ERR_INVALID_ARG);
+    return NW_OK;
+}
 
 static nw_err check_fields(enum nw_kms_op op, const struct nw_kms_request *q)
 {
@@ -90,6 +139,7 @@ static nw_err check_fields(enum nw_kms_op op, const struct nw_kms_request *q)
     NW_ENSURE((f & NW_KMS_F_KEYSPEC) || q->key_spec == NULL, NW_ERR_INVALID_ARG);
     NW_ENSURE((f & NW_KMS_F_RECIPIENT) || q->recipient_attestation.len == 0, NW_ERR_INVALID_ARG);
     NW_ENSURE(q->recipient_attestation.len <= 262144, NW_ERR_INVALID_ARG);
+    NW_TRY(check_admin(f, q));
     if (op == NW_KMS_GENERATE_RANDOM)
         NW_ENSURE(q->number_of_bytes >= 1, NW_ERR_INVALID_ARG);
     if (op == NW_KMS_GENERATE_DATA_KEY) /* NumberOfBytes or KeySpec, not both */
@@ -136,6 +186,51 @@ static nw_err set_int(json_t *root, const char *key, uint32_t v)
     return json_object_set_new(root, key, json_integer((json_int_t)v)) == 0 ? NW_OK : NW_ERR_NOMEM;
 }
 
+static nw_err set_page(json_t *root, const struct nw_kms_request *q)
+{
+    if (q->limit > 0)
+        NW_TRY(set_int(root, "Limit", q->limit));
+    if (q->marker != NULL)
+        NW_TRY(nw_aws_json_set_str(root, "Marker", q->marker));
+    return NW_OK;
+}
+
+/* The administration operations, members in model order. */
+static nw_err build_admin(json_t *root, enum nw_kms_op op, const struct nw_kms_request *q)
+{
+    switch (op) {
+        case NW_KMS_CREATE_KEY:
+            if (q->policy != NULL)
+                NW_TRY(nw_aws_json_set_str(root, "Policy", q->policy));
+            if (q->description != NULL)
+                NW_TRY(nw_aws_json_set_str(root, "Description", q->description));
+            return NW_OK;
+        case NW_KMS_CREATE_ALIAS:
+            NW_TRY(nw_aws_json_set_str(root, "AliasName", q->alias_name));
+            return nw_aws_json_set_str(root, "TargetKeyId", q->key_id);
+        case NW_KMS_PUT_KEY_POLICY:
+            NW_TRY(nw_aws_json_set_str(root, "KeyId", q->key_id));
+            NW_TRY(nw_aws_json_set_str(root, "PolicyName", "default"));
+            return nw_aws_json_set_str(root, "Policy", q->policy);
+        case NW_KMS_GET_KEY_POLICY:
+            NW_TRY(nw_aws_json_set_str(root, "KeyId", q->key_id));
+            return nw_aws_json_set_str(root, "PolicyName", "default");
+        case NW_KMS_LIST_KEYS:
+            return set_page(root, q);
+        case NW_KMS_LIST_ALIASES:
+            if (q->key_id != NULL)
+                NW_TRY(nw_aws_json_set_str(root, "KeyId", q->key_id));
+            return set_page(root, q);
+        case NW_KMS_SCHEDULE_KEY_DELETION:
+            NW_TRY(nw_aws_json_set_str(root, "KeyId", q->key_id));
+            if (q->pending_window_days > 0)
+                NW_TRY(set_int(root, "PendingWindowInDays", q->pending_window_days));
+            return NW_OK;
+        default:
+            return NW_ERR_INVALID_ARG;
+    }
+}
+
 /* Members in the order of the model's request shapes. */
 static nw_err build(json_t *root, enum nw_kms_op op, const struct nw_kms_request *q)
 {
@@ -169,8 +264,9 @@ static nw_err build(json_t *root, enum nw_kms_op op, const struct nw_kms_request
             return set_recipient(root, q);
         case NW_KMS_DESCRIBE_KEY:
             return nw_aws_json_set_str(root, "KeyId", q->key_id);
+        default:
+            return build_admin(root, op, q);
     }
-    return NW_ERR_INVALID_ARG;
 }
 
 nw_err nw_kms_build_request(struct nw_buf *out, enum nw_kms_op op, const struct nw_kms_request *req)
@@ -206,11 +302,37 @@ static nw_err parse_metadata(struct nw_kms_result *r, const json_t *root)
     return NW_OK;
 }
 
+/* The administration answers: only what each must hold is checked (body keeps the rest). */
+static nw_err parse_admin(struct nw_kms_result *r, enum nw_kms_op op, const json_t *root)
+{
+    switch (op) {
+        case NW_KMS_CREATE_KEY:
+            return parse_metadata(r, root);
+        case NW_KMS_GET_KEY_POLICY:
+            NW_ENSURE(json_is_string(json_object_get(root, "Policy")), NW_ERR_AWS_RESPONSE);
+            return NW_OK;
+        case NW_KMS_LIST_KEYS:
+            NW_ENSURE(json_is_array(json_object_get(root, "Keys")), NW_ERR_AWS_RESPONSE);
+            return NW_OK;
+        case NW_KMS_LIST_ALIASES:
+            NW_ENSURE(json_is_array(json_object_get(root, "Aliases")), NW_ERR_AWS_RESPONSE);
+            return NW_OK;
+        case NW_KMS_SCHEDULE_KEY_DELETION:
+            NW_TRY(nw_aws_json_get_str(r->key_id, sizeof(r->key_id), root, "KeyId"));
+            NW_ENSURE(r->key_id[0] != '\0', NW_ERR_AWS_RESPONSE);
+            return NW_OK;
+        default: /* CreateAlias, PutKeyPolicy: an empty answer */
+            return NW_OK;
+    }
+}
+
 static nw_err parse(struct nw_kms_result *r, enum nw_kms_op op, const json_t *root)
 {
     bool pt = false, cb = false, cfr = false;
     if (op == NW_KMS_DESCRIBE_KEY)
         return parse_metadata(r, root);
+    if (op >= NW_KMS_CREATE_KEY)
+        return parse_admin(r, op, root);
     NW_TRY(nw_aws_json_get_str(r->key_id, sizeof(r->key_id), root, "KeyId"));
     NW_TRY(nw_aws_json_get_str(r->encryption_algorithm, sizeof(r->encryption_algorithm), root,
                                "EncryptionAlgorithm"));
@@ -229,7 +351,7 @@ static nw_err parse(struct nw_kms_result *r, enum nw_kms_op op, const json_t *ro
         case NW_KMS_GENERATE_RANDOM:
             NW_ENSURE(pt || cfr, NW_ERR_AWS_RESPONSE);
             return NW_OK;
-        case NW_KMS_DESCRIBE_KEY:
+        default:
             break;
     }
     return NW_ERR_AWS_RESPONSE;
@@ -243,6 +365,9 @@ nw_err nw_kms_parse_response(struct nw_kms_result *r, enum nw_kms_op op, struct 
     NW_CHECK(err);
     NW_CHECK(nw_aws_json_parse(&root, body));
     NW_CHECK(parse(r, op, root));
+    /* Keep the text of answers that hold no secret, for callers that show it. */
+    if (op == NW_KMS_ENCRYPT || op == NW_KMS_DESCRIBE_KEY || op >= NW_KMS_CREATE_KEY)
+        NW_CHECK(nw_buf_append(&r->body, body.ptr, body.len));
 out:
     json_decref(root); /* note: jansson's copies are wiped only with nw_mem_hook_libraries() */
     if (err != NW_OK)
@@ -265,8 +390,13 @@ nw_err nw_kms_call(struct nw_aws_client *c,
     nw_aws_error_reset(aerr);
     nw_kms_result_clear(r);
     NW_CHECK(nw_kms_build_request(&body, op, req));
-    /* Every KMS operation here is safe to repeat (a lost answer only costs a new ciphertext). */
-    NW_CHECK(nw_aws_json_call(c, &resp, nw_kms_op_name(op), nw_buf_cur(&body), true, aerr));
+    /* The data operations are safe to repeat (a lost answer only costs a new ciphertext), and
+     * so are reads and PutKeyPolicy; a repeated CreateKey would make a second key, and
+     * CreateAlias or ScheduleKeyDeletion would fail the second time. */
+    bool idempotent = op < NW_KMS_CREATE_KEY || op == NW_KMS_PUT_KEY_POLICY ||
+                      op == NW_KMS_GET_KEY_POLICY || op == NW_KMS_LIST_KEYS ||
+                      op == NW_KMS_LIST_ALIASES;
+    NW_CHECK(nw_aws_json_call(c, &resp, nw_kms_op_name(op), nw_buf_cur(&body), idempotent, aerr));
     NW_CHECK(nw_kms_parse_response(r, op, nw_buf_cur(&resp)));
 out:
     if (aerr != NULL)

@@ -7,6 +7,7 @@
 #include <stdio.h>
 #include <string.h>
 
+#include <nw/base64.h>
 #include <nw/mem.h>
 #include <nw/secrets.h>
 
@@ -17,12 +18,13 @@
 static const char *const OP_NAMES[] = {
     [NW_SM_CREATE_SECRET] = "CreateSecret",      [NW_SM_GET_SECRET_VALUE] = "GetSecretValue",
     [NW_SM_PUT_SECRET_VALUE] = "PutSecretValue", [NW_SM_UPDATE_SECRET] = "UpdateSecret",
-    [NW_SM_DESCRIBE_SECRET] = "DescribeSecret",
+    [NW_SM_DESCRIBE_SECRET] = "DescribeSecret",  [NW_SM_LIST_SECRETS] = "ListSecrets",
+    [NW_SM_DELETE_SECRET] = "DeleteSecret",
 };
 
 const char *nw_sm_op_name(enum nw_sm_op op)
 {
-    if ((int)op < NW_SM_CREATE_SECRET || (int)op > NW_SM_DESCRIBE_SECRET)
+    if ((int)op < NW_SM_CREATE_SECRET || (int)op > NW_SM_DELETE_SECRET)
         return NULL;
     return OP_NAMES[op];
 }
@@ -32,16 +34,19 @@ void nw_sm_result_init(struct nw_sm_result *r)
     memset(r, 0, sizeof(*r));
     nw_buf_init(&r->secret_string, SM_MAX_VALUE, true);
     nw_buf_init(&r->secret_binary, SM_MAX_VALUE, true);
+    nw_buf_init(&r->body, (size_t)4 << 20, false);
 }
 
 void nw_sm_result_clear(struct nw_sm_result *r)
 {
     nw_buf_clear(&r->secret_string);
     nw_buf_clear(&r->secret_binary);
-    struct nw_buf s = r->secret_string, b = r->secret_binary;
+    nw_buf_clear(&r->body);
+    struct nw_buf s = r->secret_string, b = r->secret_binary, t = r->body;
     memset(r, 0, sizeof(*r));
     r->secret_string = s;
     r->secret_binary = b;
+    r->body = t;
 }
 
 /* ---- requests --------------------------------------------------------------------------- */
@@ -58,7 +63,16 @@ static nw_err check_fields(enum nw_sm_op op, const struct nw_sm_request *q)
     bool put = op == NW_SM_PUT_SECRET_VALUE, update = op == NW_SM_UPDATE_SECRET;
     bool write = create || put || update;
     NW_ENSURE(create ? len_in(q->name, 1, 512) : q->name == NULL, NW_ERR_INVALID_ARG);
-    NW_ENSURE(create ? q->secret_id == NULL : len_in(q->secret_id, 1, 2048), NW_ERR_INVALID_ARG);
+    bool list = op == NW_SM_LIST_SECRETS, del = op == NW_SM_DELETE_SECRET;
+    NW_ENSURE(create || list ? q->secret_id == NULL : len_in(q->secret_id, 1, 2048),
+              NW_ERR_INVALID_ARG);
+    NW_ENSURE(list || (q->max_results == 0 && q->next_token == NULL), NW_ERR_INVALID_ARG);
+    NW_ENSURE(q->max_results <= 100 && (q->next_token == NULL || len_in(q->next_token, 1, 4096)),
+              NW_ERR_INVALID_ARG);
+    NW_ENSURE(del || (q->recovery_window_days == 0 && !q->force_delete), NW_ERR_INVALID_ARG);
+    NW_ENSURE(q->recovery_window_days == 0 || (q->recovery_window_days >= 7 &&
+                                               q->recovery_window_days <= 30 && !q->force_delete),
+              NW_ERR_INVALID_ARG);
     NW_ENSURE(q->description == NULL || ((create || update) && len_in(q->description, 0, 2048)),
               NW_ERR_INVALID_ARG);
     NW_ENSURE(q->kms_key_id == NULL || ((create || update) && len_in(q->kms_key_id, 0, 2048)),
@@ -83,11 +97,7 @@ static nw_err uuid4(char out[37])
     uint8_t b[16];
     if (RAND_bytes(b, sizeof(b)) != 1)
         return NW_ERR_CRYPTO;
-    b[6] = (uint8_t)((b[6] & 0x0f) | 0x40);
-    b[8] = (uint8_t)((b[8] & 0x3f) | 0x80);
-    (void)snprintf(out, 37, "%02x%02x%02x%02x-%02x%02x-%02x%02x-%02x%02x-%02x%02x%02x%02x%02x%02x",
-                   b[0], b[1], b[2], b[3], b[4], b[5], b[6], b[7], b[8], b[9], b[10], b[11], b[12],
-                   b[13], b[14], b[15]);
+    nw_uuid4_format(out, b);
     return NW_OK;
 }
 
@@ -133,6 +143,21 @@ static nw_err build(json_t *root, char *token, enum nw_sm_op op, const struct nw
             return set_value(root, q);
         case NW_SM_DESCRIBE_SECRET:
             return nw_aws_json_set_str(root, "SecretId", q->secret_id);
+        case NW_SM_LIST_SECRETS:
+            if (q->max_results > 0 &&
+                json_object_set_new(root, "MaxResults", json_integer(q->max_results)) != 0)
+                return NW_ERR_NOMEM;
+            return q->next_token ? nw_aws_json_set_str(root, "NextToken", q->next_token) : NW_OK;
+        case NW_SM_DELETE_SECRET:
+            NW_TRY(nw_aws_json_set_str(root, "SecretId", q->secret_id));
+            if (q->recovery_window_days > 0 &&
+                json_object_set_new(root, "RecoveryWindowInDays",
+                                    json_integer(q->recovery_window_days)) != 0)
+                return NW_ERR_NOMEM;
+            if (q->force_delete &&
+                json_object_set_new(root, "ForceDeleteWithoutRecovery", json_true()) != 0)
+                return NW_ERR_NOMEM;
+            return NW_OK;
     }
     return NW_ERR_INVALID_ARG;
 }
@@ -183,6 +208,10 @@ static nw_err get_time(int64_t *out, const json_t *obj, const char *key)
 
 static nw_err parse(struct nw_sm_result *r, enum nw_sm_op op, const json_t *root)
 {
+    if (op == NW_SM_LIST_SECRETS) {
+        NW_ENSURE(json_is_array(json_object_get(root, "SecretList")), NW_ERR_AWS_RESPONSE);
+        return NW_OK;
+    }
     NW_TRY(nw_aws_json_get_str(r->arn, sizeof(r->arn), root, "ARN"));
     NW_ENSURE(r->arn[0] != '\0', NW_ERR_AWS_RESPONSE);
     NW_TRY(nw_aws_json_get_str(r->name, sizeof(r->name), root, "Name"));
@@ -215,6 +244,8 @@ nw_err nw_sm_parse_response(struct nw_sm_result *r, enum nw_sm_op op, struct nw_
     NW_CHECK(err);
     NW_CHECK(nw_aws_json_parse(&root, body));
     NW_CHECK(parse(r, op, root));
+    if (op != NW_SM_GET_SECRET_VALUE) /* the only answer that holds a secret */
+        NW_CHECK(nw_buf_append(&r->body, body.ptr, body.len));
 out:
     json_decref(root);
     if (err != NW_OK)
@@ -237,8 +268,10 @@ nw_err nw_sm_call(struct nw_aws_client *c,
     nw_aws_error_reset(aerr);
     nw_sm_result_clear(r);
     NW_CHECK(nw_sm_build_request(&body, NULL, op, req));
-    /* Reads are idempotent; writes carry a ClientRequestToken, which makes a repeat a no-op. */
-    NW_CHECK(nw_aws_json_call(c, &resp, nw_sm_op_name(op), nw_buf_cur(&body), true, aerr));
+    /* Reads are idempotent; writes carry a ClientRequestToken, which makes a repeat a no-op;
+     * a repeated DeleteSecret would fail on the secret already scheduled for deletion. */
+    NW_CHECK(nw_aws_json_call(c, &resp, nw_sm_op_name(op), nw_buf_cur(&body),
+                              op != NW_SM_DELETE_SECRET, aerr));
     NW_CHECK(nw_sm_parse_response(r, op, nw_buf_cur(&resp)));
 out:
     if (aerr != NULL)

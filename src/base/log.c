@@ -71,6 +71,7 @@ static nw_err format_line(struct nw_buf *b, enum nw_log_level level, const char 
     if (log_json)
         NW_TRY(nw_buf_append_byte(b, '"'));
     for (;;) {
+        // NOLINTNEXTLINE(clang-analyzer-valist.Uninitialized): caller ran va_start
         const char *k = va_arg(ap, const char *);
         if (k == NULL)
             break;

@@ -1,5 +1,6 @@
 /*
- * nw: the operator CLI. This file only dispatches; commands live in cmd_<area>.c.
+ * nw: the operator CLI. This file only dispatches; commands live in cmd_<area>.c, each with
+ * its own option table (<nw/opt.h>).
  */
 #include <stdio.h>
 #include <string.h>
@@ -9,17 +10,47 @@
 
 #include "cli.h"
 
-static const struct nw_cli_cmd *const tables[] = {nw_cli_cmds_tx, nw_cli_cmds_msg, nw_cli_cmds_aws,
-                                                  nw_cli_cmds_attest};
+static const struct nw_cli_cmd *const tables[] = {
+    nw_cli_cmds_tx, nw_cli_cmds_msg, nw_cli_cmds_keystore, nw_cli_cmds_aws, nw_cli_cmds_attest,
+    nw_cli_cmds_enclave};
 
-static void print_help(void)
+/* Commands whose name starts with group ("kms"), or all commands with group NULL. */
+static void print_commands(FILE *f, const char *group)
 {
-    fputs("usage: nw COMMAND [OPTIONS]\n\ncommands:\n", stdout);
+    size_t gl = group ? strlen(group) : 0;
     for (size_t t = 0; t < NW_ARRAY_LEN(tables); t++) {
-        for (const struct nw_cli_cmd *c = tables[t]; c->name != NULL; c++)
-            fprintf(stdout, "  %-24s %s\n", c->name, c->summary);
+        for (const struct nw_cli_cmd *c = tables[t]; c->name != NULL; c++) {
+            if (group == NULL || (strncmp(c->name, group, gl) == 0 && c->name[gl] == ' '))
+                (void)fprintf(f, "  %-26s %s\n", c->name, c->summary);
+        }
     }
-    fputs("\n`nw COMMAND --help` describes a command.\n", stdout);
+}
+
+static void print_help(FILE *f)
+{
+    (void)fputs("usage: nw COMMAND [OPTIONS]\n"
+                "       nw --version\n\n"
+                "Ethereum keys and signing for nitro-wallet: offline signing and checks,\n"
+                "keystores, KMS and Secrets Manager, attestation documents.\n\ncommands:\n",
+                f);
+    print_commands(f, NULL);
+    (void)fputs("\n`nw COMMAND --help` describes a command. Exit status: 0 ok; 1 an error\n"
+                "({\"error\":{\"code\",\"message\"}} on stderr); 2 a usage error.\n"
+                "docs/cli.md has an example of every command.\n",
+                f);
+}
+
+/* True if word is the first word of a two-word command (a group such as "kms"). */
+static bool is_group(const char *word)
+{
+    size_t n = strlen(word);
+    for (size_t t = 0; t < NW_ARRAY_LEN(tables); t++) {
+        for (const struct nw_cli_cmd *c = tables[t]; c->name != NULL; c++) {
+            if (strncmp(c->name, word, n) == 0 && c->name[n] == ' ')
+                return true;
+        }
+    }
+    return false;
 }
 
 /* Match a one- or two-word command name against argv; returns words consumed or 0. */
@@ -34,6 +65,21 @@ static int match(const char *name, int argc, char **argv)
     return strcmp(sp + 1, argv[1]) == 0 ? 2 : 0;
 }
 
+/* `nw kms`, `nw kms --help`, `nw kms nosuch`: the group's commands. */
+static int group_usage(int argc, char **argv)
+{
+    bool help = argc >= 2 && (strcmp(argv[1], "--help") == 0 || strcmp(argv[1], "-h") == 0);
+    FILE *f = help ? stdout : stderr;
+    if (argc >= 2 && !help)
+        (void)fprintf(f, "nw %s: unknown command '%s'\n", argv[0], argv[1]);
+    else if (!help)
+        (void)fprintf(f, "nw %s: missing a command\n", argv[0]);
+    (void)fprintf(f, "usage: nw %s COMMAND [OPTIONS]\n\ncommands:\n", argv[0]);
+    print_commands(f, argv[0]);
+    (void)fprintf(f, "\n`nw %s COMMAND --help` describes a command.\n", argv[0]);
+    return help ? NW_CLI_EXIT_OK : NW_CLI_EXIT_USAGE;
+}
+
 int main(int argc, char **argv)
 {
     nw_log_setup("nw", NW_LOG_WARN, false);
@@ -43,12 +89,16 @@ int main(int argc, char **argv)
     if (nw_mem_hook_libraries() != 0 || nw_http_global_init(true) != NW_OK)
         return nw_cli_fail("internal", "cannot install allocator hooks");
     if (argc < 2) {
-        print_help();
+        print_help(stderr);
         return NW_CLI_EXIT_USAGE;
     }
-    if (strcmp(argv[1], "--help") == 0 || strcmp(argv[1], "-h") == 0 ||
-        strcmp(argv[1], "help") == 0) {
-        print_help();
+    const char *a = argv[1];
+    if (strcmp(a, "--help") == 0 || strcmp(a, "-h") == 0 || strcmp(a, "help") == 0) {
+        print_help(stdout);
+        return NW_CLI_EXIT_OK;
+    }
+    if (strcmp(a, "--version") == 0 || strcmp(a, "version") == 0) {
+        nw_opt_print_version(stdout, "nw");
         return NW_CLI_EXIT_OK;
     }
     for (size_t t = 0; t < NW_ARRAY_LEN(tables); t++) {
@@ -58,6 +108,8 @@ int main(int argc, char **argv)
                 return c->run(argc - used, argv + used);
         }
     }
-    fprintf(stderr, "nw: unknown command '%s' (see nw --help)\n", argv[1]);
+    if (is_group(a))
+        return group_usage(argc - 1, argv + 1);
+    (void)fprintf(stderr, "nw: unknown command '%s'\ntry 'nw --help'\n", a);
     return NW_CLI_EXIT_USAGE;
 }

@@ -86,7 +86,8 @@ nw_err nw_hex_decode_buf(struct nw_buf *b, struct nw_cur text, bool need0x)
     NW_TRY(nw_buf_reserve(b, n));
     for (size_t i = 0; i < n; i++) {
         b->ptr[b->len + i] =
-            (uint8_t)(nw_hex_digit(text.ptr[2 * i]) << 4 | nw_hex_digit(text.ptr[2 * i + 1]));
+            (uint8_t)((unsigned)nw_hex_digit(text.ptr[2 * i]) << 4 |
+                      (unsigned)nw_hex_digit(text.ptr[2 * i + 1])); /* digits checked above */
     }
     b->len += n;
     return NW_OK;

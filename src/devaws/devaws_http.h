@@ -1,5 +1,5 @@
 /*
- * nw-devaws listeners (http.c): one libmicrohttpd daemon per listen socket.
+ * nw-devaws listeners (http.c): one libnwhttpd server per listen socket.
  */
 #ifndef NW_DEVAWS_HTTP_H
 #define NW_DEVAWS_HTTP_H
@@ -9,13 +9,13 @@
 #include <nw/err.h>
 
 struct nw_dv_config;
-struct MHD_Daemon;
+struct nw_httpd;
 
 struct nw_dv_listener {
     const struct nw_dv_config *cfg;
     bool imds; /* IMDS (plain HTTP) or the KMS/Secrets Manager front (HTTPS) */
-    int fd;    /* listening socket, made by nw_net_listen; MHD closes it on stop */
-    struct MHD_Daemon *daemon;
+    int fd;    /* listening socket, made by nw_net_listen; the server closes it on stop */
+    struct nw_httpd *server;
 };
 
 /* Serve l->fd; TLS when cert_pem is not NULL. Returns NW_ERR_NET_LISTEN, NW_ERR_UNSUPPORTED. */

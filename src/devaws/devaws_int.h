@@ -15,6 +15,7 @@
 #include <stdbool.h>
 #include <time.h>
 
+#include <nw/base64.h>
 #include <nw/buf.h>
 #include <nw/err.h>
 
@@ -75,10 +76,6 @@ nw_err nw_dv_random(uint8_t *out, size_t n) NW_MUST_USE;
 nw_err nw_dv_uuid(char out[37]) NW_MUST_USE;
 /* n random characters from alphabet into out (NUL-terminated, out holds n+1). */
 nw_err nw_dv_random_text(char *out, size_t n, const char *alphabet) NW_MUST_USE;
-/* Standard base64 with padding into b (appends). */
-nw_err nw_dv_b64_encode(struct nw_buf *b, const uint8_t *p, size_t n) NW_MUST_USE;
-/* Strict base64 decode (padding required) into b (appends). NW_ERR_INVALID_ARG on bad text. */
-nw_err nw_dv_b64_decode(struct nw_buf *b, const char *text, size_t len) NW_MUST_USE;
 /* Dump a JSON value (compact) into b. */
 nw_err nw_dv_json_dump(struct nw_buf *b, const json_t *v) NW_MUST_USE;
 /* obj[key] as a string or NULL. */

@@ -56,7 +56,7 @@ bool nw_dv_in_blob(
         return false;
     if (s == NULL)
         return true;
-    if (nw_dv_b64_decode(b, s, strlen(s)) != NW_OK)
+    if (nw_base64_decode(b, nw_cur_str(s), false) != NW_OK)
         return bad_type(resp, m);
     if (b->len == 0 || b->len > hi) {
         nw_dv_error(resp, 400, "ValidationException", "message",

@@ -149,7 +149,7 @@ bool nw_dv_kms_material(const json_t *key, uint8_t out[32])
     const char *m = nw_dv_jstr(key, "material");
     bool ok = false;
     nw_buf_init(&b, 64, true);
-    if (m != NULL && nw_dv_b64_decode(&b, m, strlen(m)) == NW_OK && b.len == 32) {
+    if (m != NULL && nw_base64_decode(&b, nw_cur_str(m), false) == NW_OK && b.len == 32) {
         memcpy(out, b.ptr, 32);
         ok = true;
     }
@@ -230,7 +230,8 @@ static void op_create_key(struct nw_dv_kctx *k)
     default_policy(k, pol, sizeof(pol));
     nw_buf_init(&b64, 64, true);
     if (nw_dv_uuid(id) != NW_OK || nw_dv_random(mat, sizeof(mat)) != NW_OK ||
-        nw_dv_b64_encode(&b64, mat, sizeof(mat)) != NW_OK || nw_buf_cstr(&b64) != NW_OK) {
+        nw_base64_encode(&b64, nw_cur_of(mat, sizeof(mat))) != NW_OK ||
+        nw_buf_cstr(&b64) != NW_OK) {
         nw_dv_error(k->resp, 500, "KMSInternalException", "message", "key generation failed");
         goto out;
     }

@@ -39,7 +39,8 @@ static bool seal_into(struct nw_dv_kctx *k,
     nw_buf_init(&b64, (size_t)2 * NW_DV_KMS_CIPHERTEXT_MAX, false);
     if (nw_dv_kms_material(key, mat) &&
         nw_dv_blob_seal(&blob, mat, id, enc_ctx, plaintext) == NW_OK &&
-        nw_dv_b64_encode(&b64, blob.ptr, blob.len) == NW_OK && nw_buf_cstr(&b64) == NW_OK) {
+        nw_base64_encode(&b64, nw_cur_of(blob.ptr, blob.len)) == NW_OK &&
+        nw_buf_cstr(&b64) == NW_OK) {
         json_object_set_new(o, member, json_string((const char *)b64.ptr));
         ok = true;
     } else {
@@ -57,7 +58,8 @@ static bool secret_into(struct nw_dv_kctx *k, json_t *o, const char *member, str
     struct nw_buf b64;
     bool ok = false;
     nw_buf_init(&b64, (size_t)2 * NW_DV_KMS_CIPHERTEXT_MAX, true);
-    if (nw_dv_b64_encode(&b64, data.ptr, data.len) == NW_OK && nw_buf_cstr(&b64) == NW_OK) {
+    if (nw_base64_encode(&b64, nw_cur_of(data.ptr, data.len)) == NW_OK &&
+        nw_buf_cstr(&b64) == NW_OK) {
         json_object_set_new(o, member, json_string((const char *)b64.ptr));
         ok = true;
     } else {

@@ -372,7 +372,7 @@ out:
     nw_dv_listener_stop(&api);
     nw_dv_listener_stop(&imds);
     nsm_stop(&nsm);
-    if (api.daemon == NULL && api.fd >= 0 && rc != 0)
+    if (api.server == NULL && api.fd >= 0 && rc != 0)
         close(api.fd);
     nw_buf_clear(&cert);
     nw_buf_clear(&key);

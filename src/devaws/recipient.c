@@ -69,7 +69,7 @@ verified_doc(struct nw_dv_resp *resp, struct nw_attest_doc *doc, const json_t *r
     nw_buf_init(&raw, DOC_B64_MAX, false);
     nw_buf_init(&root, ROOT_MAX, false);
     bool ok = false;
-    if (nw_dv_b64_decode(&raw, text, strlen(text)) != NW_OK || raw.len == 0) {
+    if (nw_base64_decode(&raw, nw_cur_str(text), false) != NW_OK || raw.len == 0) {
         nw_dv_error(resp, 400, "ValidationException", "message",
                     "Recipient.AttestationDocument is not valid base64");
     } else if (!read_root(&root)) {
@@ -132,7 +132,7 @@ bool nw_dv_recipient_seal(struct nw_dv_resp *resp,
     nw_buf_init(&b64, (size_t)96 * 1024, false);
     nw_err err = nw_cms_envelope(&ct, nw_cur_of(doc.public_key, doc.public_key_len), plaintext);
     if (err == NW_OK)
-        err = nw_dv_b64_encode(&b64, ct.ptr, ct.len);
+        err = nw_base64_encode(&b64, nw_cur_of(ct.ptr, ct.len));
     if (err == NW_OK)
         err = nw_buf_cstr(&b64);
     if (err == NW_OK &&

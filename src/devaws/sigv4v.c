@@ -24,7 +24,7 @@
 #include <strings.h>
 
 #include <nw/mem.h>
-#include <nw/sigv4.h>
+#include <nw/sigv4_verify.h>
 
 #include "devaws_int.h"
 

@@ -1,5 +1,5 @@
 /*
- * Small helpers of the emulator: time, randomness, base64, JSON output, HTTP-level errors.
+ * Small helpers of the emulator: time, randomness, JSON output, HTTP-level errors.
  */
 #include <openssl/evp.h>
 #include <openssl/rand.h>
@@ -41,11 +41,7 @@ nw_err nw_dv_uuid(char out[37])
 {
     uint8_t b[16];
     NW_TRY(nw_dv_random(b, sizeof(b)));
-    b[6] = (uint8_t)((b[6] & 0x0f) | 0x40);
-    b[8] = (uint8_t)((b[8] & 0x3f) | 0x80);
-    (void)snprintf(out, 37, "%02x%02x%02x%02x-%02x%02x-%02x%02x-%02x%02x-%02x%02x%02x%02x%02x%02x",
-                   b[0], b[1], b[2], b[3], b[4], b[5], b[6], b[7], b[8], b[9], b[10], b[11], b[12],
-                   b[13], b[14], b[15]);
+    nw_uuid4_format(out, b);
     return NW_OK;
 }
 
@@ -64,48 +60,6 @@ nw_err nw_dv_random_text(char *out, size_t n, const char *alphabet)
         }
     }
     out[n] = '\0';
-    return NW_OK;
-}
-
-nw_err nw_dv_b64_encode(struct nw_buf *b, const uint8_t *p, size_t n)
-{
-    size_t need = 4 * ((n + 2) / 3) + 1;
-    if (n > (size_t)0x3fffffff)
-        return NW_ERR_TOO_LARGE;
-    NW_TRY(nw_buf_reserve(b, need));
-    int w = EVP_EncodeBlock(b->ptr + b->len, p, (int)n);
-    if (w < 0)
-        return NW_ERR_CRYPTO;
-    b->len += (size_t)w;
-    return NW_OK;
-}
-
-static bool b64_char(char c)
-{
-    return (c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '+' ||
-           c == '/';
-}
-
-nw_err nw_dv_b64_decode(struct nw_buf *b, const char *text, size_t len)
-{
-    /* EVP_DecodeBlock skips whitespace and does not report padding: check the text first. */
-    if (len % 4 != 0 || len > (size_t)0x3fffffff)
-        return NW_ERR_INVALID_ARG;
-    size_t pad = 0;
-    for (size_t i = 0; i < len; i++) {
-        if (text[i] == '=') {
-            if (i < len - 2)
-                return NW_ERR_INVALID_ARG;
-            pad++;
-        } else if (!b64_char(text[i]) || pad > 0) {
-            return NW_ERR_INVALID_ARG;
-        }
-    }
-    NW_TRY(nw_buf_reserve(b, len / 4 * 3 + 1));
-    int w = EVP_DecodeBlock(b->ptr + b->len, (const unsigned char *)text, (int)len);
-    if (w < 0 || (size_t)w < pad)
-        return NW_ERR_INVALID_ARG;
-    b->len += (size_t)w - pad;
     return NW_OK;
 }
 

@@ -20,12 +20,12 @@ bad=$(printf '\377=v')
 run kms decrypt --context "$bad" </dev/null >/dev/null 2>&1; rc=$?
 check "kms decrypt: non-UTF-8 --context key is a usage error" $(( rc == 2 ? 0 : 1 ))
 
-printf 'Zq7plain\377' | run secrets create --name n --value-stdin >/dev/null 2>"$dir/err"; rc=$?
+printf 'Zq7plain\377' | run secrets create-secret --name n --secret-string - >/dev/null 2>"$dir/err"; rc=$?
 [ $rc -eq 1 ] && grep -q '^{"error":{"code":"invalid_arg"' "$dir/err" && ! grep -q Zq7plain "$dir/err"
 check "secrets create: non-UTF-8 value refused, not dropped" $?
 
 bad=$(printf 'AWSPREVIOUS\377')
-run secrets get --name n --version-stage "$bad" </dev/null >/dev/null 2>&1; rc=$?
+run secrets get-secret-value --secret-id n --version-stage "$bad" </dev/null >/dev/null 2>&1; rc=$?
 check "secrets get: non-UTF-8 --version-stage is a usage error (not AWSCURRENT)" $(( rc == 2 ? 0 : 1 ))
 bad=$(printf 'd\377')
 run kms create-key --description "$bad" </dev/null >/dev/null 2>&1; rc=$?

@@ -3,6 +3,7 @@
 # with {"error":{...}} on stderr, 2 usage), --hex, --jsonl and --help. Usage: msg_cli.sh NW
 set -u
 nw=$1
+umask 077 # key files 0600: nw refuses keys others can read
 dir=$(mktemp -d)
 trap 'rm -rf "$dir"' EXIT
 fails=0

@@ -17,7 +17,7 @@
 #include <nw/imds.h>
 #include <nw/kms.h>
 #include <nw/secrets.h>
-#include <nw/sigv4.h>
+#include <nw/sigv4_verify.h>
 
 #include "aws/aws_int.h"
 

@@ -566,32 +566,57 @@ def t_nw_cli():
     with open(path, "w") as f:
         f.write(pol)
     nw("kms", "put-key-policy", "--key-id", k, "--policy", path)
-    check(nw("kms", "get-key-policy", "--key-id", k).stdout.decode().strip() == pol,
+    check(nw("kms", "get-key-policy", "--key-id", k, "--raw").stdout.decode().strip() == pol,
           "cli policy round trip")
     nw("kms", "create-alias", "--alias-name", "alias/cli", "--key-id", k)
-    blob = nw("kms", "encrypt", "--key-id", "alias/cli", "--context", "nw:address=0x1",
-              stdin=CANARY_PLAINTEXT).stdout.strip()
+    blob = json.loads(nw("kms", "encrypt", "--key-id", "alias/cli", "--context", "nw:address=0x1",
+                         stdin=CANARY_PLAINTEXT).stdout)["CiphertextBlob"]
     check(kms.decrypt(CiphertextBlob=base64.b64decode(blob),
                       EncryptionContext={"nw:address": "0x1"})["Plaintext"] == CANARY_PLAINTEXT,
           "nw encrypt -> boto3 decrypt")
     b = kms.encrypt(KeyId=k, Plaintext=b"from boto3", EncryptionContext={"a": "b"})
-    out = nw("kms", "decrypt", "--context", "a=b",
+    out = nw("kms", "decrypt", "--context", "a=b", "--raw",
              stdin=base64.b64encode(b["CiphertextBlob"]) + b"\n").stdout
     check(out == b"from boto3", "boto3 encrypt -> nw decrypt")
+    out = json.loads(nw("kms", "decrypt", "--context", "a=b",
+                        stdin=base64.b64encode(b["CiphertextBlob"])).stdout)
+    check(base64.b64decode(out["Plaintext"]) == b"from boto3", "nw decrypt prints base64")
     r = nw("kms", "decrypt", "--context", "a=c", stdin=base64.b64encode(b["CiphertextBlob"]),
            ok=False)
     check(r.returncode == 1 and json.loads(r.stderr)["error"]["code"] ==
           "InvalidCiphertextException", "nw decrypt error: %s" % r.stderr)
-    nw("secrets", "create", "--name", "cli/s", "--value-stdin", stdin=b"cli-v1")
+    nw("secrets", "create-secret", "--name", "cli/s", "--secret-string", "-", stdin=b"cli-v1")
     sm = client("secretsmanager")
     check(sm.get_secret_value(SecretId="cli/s")["SecretString"] == "cli-v1", "nw -> boto3")
     sm.put_secret_value(SecretId="cli/s", SecretString="cli-v2")
-    check(nw("secrets", "get", "--name", "cli/s").stdout == b"cli-v2", "boto3 -> nw")
-    check(nw("secrets", "get", "--name", "cli/s", "--version-stage", "AWSPREVIOUS").stdout ==
-          b"cli-v1", "nw get AWSPREVIOUS")
-    nw("secrets", "put", "--name", "cli/s", "--value-stdin", stdin=b"cli-v3")
+    check(nw("secrets", "get-secret-value", "--secret-id", "cli/s", "--raw").stdout == b"cli-v2",
+          "boto3 -> nw")
+    got = json.loads(nw("secrets", "get-secret-value", "--secret-id", "cli/s").stdout)
+    check(got["SecretString"] == "cli-v2" and got["Name"] == "cli/s", "get-secret-value JSON")
+    check(nw("secrets", "get-secret-value", "--secret-id", "cli/s", "--version-stage",
+             "AWSPREVIOUS", "--raw").stdout == b"cli-v1", "nw get AWSPREVIOUS")
+    nw("secrets", "put-secret-value", "--secret-id", "cli/s", "--secret-string", "cli-v3")
     check(sm.get_secret_value(SecretId="cli/s")["SecretString"] == "cli-v3", "nw put")
-    r = nw("secrets", "get", "--name", "cli/none", ok=False)
+    names = [s["Name"] for s in json.loads(nw("secrets", "list-secrets").stdout)["SecretList"]]
+    check("cli/s" in names, "nw list-secrets")
+    check(json.loads(nw("secrets", "describe-secret", "--secret-id", "cli/s").stdout)["Name"] ==
+          "cli/s", "nw describe-secret")
+    keys = [x["KeyId"] for x in json.loads(nw("kms", "list-keys").stdout)["Keys"]]
+    check(k in keys, "nw list-keys")
+    al = [x["AliasName"] for x in json.loads(nw("kms", "list-aliases", "--key-id", k).stdout)
+          ["Aliases"]]
+    check(al == ["alias/cli"], "nw list-aliases --key-id: %s" % al)
+    dk = json.loads(nw("kms", "generate-data-key", "--key-id", k).stdout)
+    check(len(base64.b64decode(dk["Plaintext"])) == 32, "nw generate-data-key")
+    nw("secrets", "delete-secret", "--secret-id", "cli/s", "--recovery-window-in-days", "7")
+    r = nw("secrets", "get-secret-value", "--secret-id", "cli/s", ok=False)
+    check(r.returncode == 1 and b"InvalidRequestException" in r.stderr, "deleted: %s" % r.stderr)
+    k2 = json.loads(nw("kms", "create-key").stdout)["KeyMetadata"]["KeyId"]
+    d = json.loads(nw("kms", "schedule-key-deletion", "--key-id", k2,
+                      "--pending-window-in-days", "7").stdout)
+    check(kms.describe_key(KeyId=k2)["KeyMetadata"]["KeyState"] == "PendingDeletion" and
+          d["KeyId"].endswith(k2), "nw schedule-key-deletion")
+    r = nw("secrets", "get-secret-value", "--secret-id", "cli/none", ok=False)
     check(r.returncode == 1 and b"ResourceNotFoundException" in r.stderr, "nw get error")
 
 

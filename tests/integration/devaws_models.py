@@ -328,7 +328,7 @@ def t_client_requests():
         k = json.loads(nw("kms", "create-key", "--description", "client"))["KeyMetadata"]["KeyId"]
         nw("kms", "describe-key", "--key-id", k)
         nw("kms", "create-alias", "--alias-name", "alias/client", "--key-id", k)
-        pol = nw("kms", "get-key-policy", "--key-id", k)
+        pol = nw("kms", "get-key-policy", "--key-id", k, "--raw")
         path = os.path.join(u.state, "p.json")
         with open(path, "wb") as f:
             f.write(pol)
@@ -336,10 +336,20 @@ def t_client_requests():
         blob = nw("kms", "encrypt", "--key-id", "alias/client", "--context", "a=b",
                   stdin=b"client plaintext")
         nw("kms", "decrypt", "--context", "a=b", stdin=blob)
-        nw("secrets", "create", "--name", "client/s", "--value-stdin", stdin=b"v1")
-        nw("secrets", "put", "--name", "client/s", "--value-stdin", stdin=b"v2")
-        nw("secrets", "get", "--name", "client/s")
-        nw("secrets", "get", "--name", "client/s", "--version-stage", "AWSPREVIOUS")
+        nw("kms", "list-keys")
+        nw("kms", "list-aliases")
+        nw("kms", "generate-data-key", "--key-id", k)
+        nw("secrets", "create-secret", "--name", "client/s", "--secret-string", "-", stdin=b"v1")
+        nw("secrets", "put-secret-value", "--secret-id", "client/s", "--secret-string", "-",
+           stdin=b"v2")
+        nw("secrets", "get-secret-value", "--secret-id", "client/s")
+        nw("secrets", "get-secret-value", "--secret-id", "client/s", "--version-stage",
+           "AWSPREVIOUS")
+        nw("secrets", "describe-secret", "--secret-id", "client/s")
+        nw("secrets", "list-secrets")
+        nw("secrets", "delete-secret", "--secret-id", "client/s", "--recovery-window-in-days", "7")
+        k2 = json.loads(nw("kms", "create-key"))["KeyMetadata"]["KeyId"]
+        nw("kms", "schedule-key-deletion", "--key-id", k2, "--pending-window-in-days", "7")
         u.stop()
         ops = set()
         with open(rec) as f:
@@ -359,7 +369,9 @@ def t_client_requests():
                     check_error(svc, op, x["status"], x["response"])
                 ops.add(op)
         want = {"CreateKey", "DescribeKey", "CreateAlias", "GetKeyPolicy", "PutKeyPolicy",
-                "Encrypt", "Decrypt", "CreateSecret", "PutSecretValue", "GetSecretValue"}
+                "Encrypt", "Decrypt", "CreateSecret", "PutSecretValue", "GetSecretValue",
+                "ListKeys", "ListAliases", "GenerateDataKey", "ScheduleKeyDeletion",
+                "DescribeSecret", "ListSecrets", "DeleteSecret"}
         check(want <= ops, "not recorded: %s" % sorted(want - ops))
     finally:
         u.cleanup()

@@ -10,8 +10,8 @@
 #include <nw/mem.h>
 
 #include "attest/attest_int.h"
-#include "sim/devca.h"
 #include "nwtest.h"
+#include "sim/devca.h"
 
 struct real_doc {
     uint8_t *bytes;

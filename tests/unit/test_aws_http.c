@@ -23,7 +23,7 @@
 #include <nw/kms.h>
 #include <nw/mem.h>
 #include <nw/secrets.h>
-#include <nw/sigv4.h>
+#include <nw/sigv4_verify.h>
 
 #include "nwtest.h"
 

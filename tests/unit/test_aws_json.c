@@ -6,6 +6,7 @@
 #include <string.h>
 
 #include <nw/aws.h>
+#include <nw/base64.h>
 #include <nw/imds.h>
 #include <nw/kms.h>
 #include <nw/mem.h>
@@ -384,17 +385,17 @@ static void test_b64(void **state)
                             {"foobar", "Zm9vYmFy"}}; /* RFC 4648 section 10 */
     for (size_t i = 0; i < NW_ARRAY_LEN(vec); i++) {
         b.len = 0;
-        assert_int_equal(nw_aws_b64_encode(&b, nw_cur_str(vec[i][0])), NW_OK);
+        assert_int_equal(nw_base64_encode(&b, nw_cur_str(vec[i][0])), NW_OK);
         assert_int_equal(b.len, strlen(vec[i][1]));
         assert_memory_equal(b.ptr ? (char *)b.ptr : "", vec[i][1], b.len);
         b.len = 0;
-        assert_int_equal(nw_aws_b64_decode(&b, nw_cur_str(vec[i][1])), NW_OK);
+        assert_int_equal(nw_base64_decode(&b, nw_cur_str(vec[i][1]), false), NW_OK);
         assert_int_equal(b.len, strlen(vec[i][0]));
         assert_memory_equal(b.ptr ? (char *)b.ptr : "", vec[i][0], b.len);
     }
     const char *bad[] = {"Zg", "Zg=", "Z===", "Zm9v!A==", "Zm 9v", "=Zm9"};
     for (size_t i = 0; i < NW_ARRAY_LEN(bad); i++)
-        assert_int_equal(nw_aws_b64_decode(&b, nw_cur_str(bad[i])), NW_ERR_AWS_RESPONSE);
+        assert_int_equal(nw_base64_decode(&b, nw_cur_str(bad[i]), false), NW_ERR_BASE64);
     nw_buf_clear(&b);
 }
 

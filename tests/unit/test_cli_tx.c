@@ -109,6 +109,7 @@ static int setup(void **state)
 {
     (void)state;
     (void)snprintf(tmpdir, sizeof(tmpdir), "/tmp/nw-cli-tx-XXXXXX");
+    (void)umask(077); /* key files 0600: nw refuses keys others can read (issue 13) */
     return mkdtemp(tmpdir) == NULL ? -1 : 0;
 }
 
@@ -226,7 +227,7 @@ static void test_help(void **state)
         result_free(&r);
     }
     struct result r;
-    run(&r, "", (const char *const[]){"decode-tx", "extra", NULL});
+    run(&r, "", (const char *const[]){"decode-tx", "0x01", "extra", NULL});
     assert_int_equal(r.code, 2);
     result_free(&r);
     run(&r, "", (const char *const[]){"keygen", NULL});

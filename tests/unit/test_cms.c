@@ -15,8 +15,8 @@
 #include <nw/cms.h>
 #include <nw/hex.h>
 
-#include "sim/devca.h"
 #include "nwtest.h"
+#include "sim/devca.h"
 
 /* ---- a BER header walker for tests only (OpenSSL's ASN1_get_object decodes each header) ---- */
 

@@ -12,7 +12,7 @@
 #include <nw/aws.h>
 #include <nw/hex.h>
 #include <nw/mem.h>
-#include <nw/sigv4.h>
+#include <nw/sigv4_verify.h>
 
 #include "aws/aws_int.h"
 #include "nwtest.h"
