@@ -557,8 +557,10 @@ case_shellcheck() {
     done <"$tmp/files"
     n=$(wc -l <"$tmp/scripts")
     [ "$n" -gt 10 ] || fail "found only $n shell scripts"
+    # SC1091 (info) only says that a file sourced at run time (a state directory's env file)
+    # is not there to follow now; everything else counts, informational findings included.
     # shellcheck disable=SC2046
-    shellcheck -x $(cat "$tmp/scripts") || fail "shellcheck findings"
+    shellcheck -x -e SC1091 $(cat "$tmp/scripts") || fail "shellcheck findings"
     ok "shellcheck clean on $n shell scripts"
 }
 
