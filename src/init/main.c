@@ -26,10 +26,10 @@
 
 struct child {
     char **argv;
-    pid_t pid;
     int64_t started_ms;
     int64_t restart_at_ms; /* 0 = not scheduled */
     int64_t backoff_ms;
+    pid_t pid;
     unsigned restarts;
 };
 
@@ -78,7 +78,7 @@ static int parse_opts(int argc, char **argv, struct opts *o)
     for (int i = 1; i < argc; i++) {
         const char *a = argv[i];
         const char *v = i + 1 < argc ? argv[i + 1] : NULL;
-        bool ok = true;
+        bool ok = false;
         if (strcmp(a, "--") == 0)
             return i + 1;
         if (strcmp(a, "--help") == 0) {
@@ -90,7 +90,7 @@ static int parse_opts(int argc, char **argv, struct opts *o)
             return 0;
         }
         if (v == NULL) {
-            ok = false;
+            /* every option below takes a value */
         } else if (strcmp(a, "--restart-min-ms") == 0) {
             ok = parse_ms(v, &o->min_ms);
         } else if (strcmp(a, "--restart-max-ms") == 0) {
@@ -102,8 +102,6 @@ static int parse_opts(int argc, char **argv, struct opts *o)
             o->json = strcmp(v, "json") == 0;
         } else if (strcmp(a, "--log-level") == 0) {
             ok = nw_log_level_parse(v, &o->level);
-        } else {
-            ok = false;
         }
         if (!ok) {
             (void)fprintf(stderr, "nw-init: bad option or value: %s\n", a);
@@ -149,7 +147,8 @@ static void start(struct child *c, const sigset_t *oldmask)
     pid_t pid = fork();
     if (pid == 0) {
         (void)sigprocmask(SIG_SETMASK, oldmask, NULL);
-        execv(c->argv[0], c->argv);
+        if (c->argv != NULL && c->argv[0] != NULL)
+            execv(c->argv[0], c->argv);
         _exit(127);
     }
     c->restart_at_ms = 0;
@@ -222,7 +221,7 @@ static void stop_all(struct child *c, size_t n, const struct opts *o)
             return;
         if (now_ms() >= deadline)
             break;
-        struct timespec ts = {0, 20 * 1000000};
+        struct timespec ts = {0, 20L * 1000000L};
         (void)nanosleep(&ts, NULL);
     }
     for (size_t i = 0; i < n; i++) {
