@@ -75,7 +75,7 @@ static bool parse_ms(const char *s, int64_t *out)
 /* Parses options up to the first "--". Returns the index after it, 0 to exit 0, -1 on error. */
 static int parse_opts(int argc, char **argv, struct opts *o)
 {
-    for (int i = 1; i < argc; i++) {
+    for (int i = 1; i < argc; i += 2) {
         const char *a = argv[i];
         const char *v = i + 1 < argc ? argv[i + 1] : NULL;
         bool ok = false;
@@ -107,7 +107,6 @@ static int parse_opts(int argc, char **argv, struct opts *o)
             (void)fprintf(stderr, "nw-init: bad option or value: %s\n", a);
             return -1;
         }
-        i++;
     }
     (void)fprintf(stderr, "nw-init: no program given (options end with --)\n");
     return -1;
@@ -153,7 +152,7 @@ static void start(struct child *c, const sigset_t *oldmask)
     }
     c->restart_at_ms = 0;
     if (pid < 0) {
-        nw_log(NW_LOG_ERROR, "fork-failed", "prog", c->argv[0], "error", strerror(errno), NULL);
+        nw_log(NW_LOG_ERROR, "fork-failed", "child", c->argv[0], "error", strerror(errno), NULL);
         c->pid = 0;
         c->restart_at_ms = now_ms() + c->backoff_ms;
         return;
@@ -161,7 +160,7 @@ static void start(struct child *c, const sigset_t *oldmask)
     c->pid = pid;
     c->started_ms = now_ms();
     (void)snprintf(pidbuf, sizeof(pidbuf), "%ld", (long)pid);
-    nw_log(NW_LOG_INFO, "start", "prog", c->argv[0], "pid", pidbuf, NULL);
+    nw_log(NW_LOG_INFO, "start", "child", c->argv[0], "pid", pidbuf, NULL);
 }
 
 /* Logs why a child ended and schedules its restart with a doubling backoff. */
@@ -182,7 +181,7 @@ static void on_exit_status(struct child *c, int status, const struct opts *o)
     (void)snprintf(up, sizeof(up), "%lld", (long long)ran);
     (void)snprintf(delay, sizeof(delay), "%lld", (long long)c->backoff_ms);
     (void)snprintf(count, sizeof(count), "%u", c->restarts);
-    nw_log(NW_LOG_WARN, "exited", "prog", c->argv[0], "how", how, "uptime_ms", up, "restart_in_ms",
+    nw_log(NW_LOG_WARN, "exited", "child", c->argv[0], "how", how, "uptime_ms", up, "restart_in_ms",
            delay, "restarts", count, NULL);
     c->backoff_ms = c->backoff_ms * 2 > o->max_ms ? o->max_ms : c->backoff_ms * 2;
 }
@@ -226,7 +225,7 @@ static void stop_all(struct child *c, size_t n, const struct opts *o)
     }
     for (size_t i = 0; i < n; i++) {
         if (c[i].pid > 0) {
-            nw_log(NW_LOG_WARN, "kill", "prog", c[i].argv[0], NULL);
+            nw_log(NW_LOG_WARN, "kill", "child", c[i].argv[0], NULL);
             (void)kill(c[i].pid, SIGKILL);
             (void)waitpid(c[i].pid, NULL, 0);
         }

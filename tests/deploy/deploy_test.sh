@@ -250,7 +250,7 @@ EOF
     [ "$n" -le 12 ] || fail "no backoff: $n restarts in 2 s"
     grep -q 'how=exit_3' "$tmp/log" || fail "exit status not logged"
     grep -q 'restart_in_ms=400' "$tmp/log" || fail "backoff did not reach the maximum: $(tail -3 "$tmp/log")"
-    [ "$(grep -c 'prog=/bin/sleep pid=' "$tmp/log")" = 1 ] || fail "the stable child was restarted"
+    [ "$(grep -c 'child=/bin/sleep pid=' "$tmp/log")" = 1 ] || fail "the stable child was restarted"
     kill -TERM "$ipid"
     i=0
     while kill -0 "$ipid" 2>/dev/null && [ $i -lt 50 ]; do sleep 0.1; i=$((i + 1)); done
