@@ -59,6 +59,7 @@ CLK=$(getconf CLK_TCK)
 
 # relay KIND LISTEN_PORT TARGET_PORT: starts a relay, sets RPID.
 relay() {
+    # shellcheck disable=SC2086 # NW_PROXY_ARGS is a list of options, split on purpose
     case "$1" in
         nw-proxy) "$NWP" --listen "tcp:127.0.0.1:$2" --connect "tcp:127.0.0.1:$3" ${NW_PROXY_ARGS:-} \
                       2>>"$T/nw-proxy.log" & ;;
@@ -114,6 +115,7 @@ for k in nw-proxy socat socat-nodelay; do
 done
 ROUNDS=${BENCH_ROUNDS:-3}
 order() { # round -> the kinds, rotated
+    # shellcheck disable=SC2206 # KINDS is a space-separated list, split on purpose
     local r=$1 a=($KINDS) n=4 i
     for i in 0 1 2 3; do echo "${a[$(((i + r) % n))]}"; done
 }

@@ -63,6 +63,7 @@ base64 "$doc" >"$tmp/doc.b64"
     fail "base64 document: $(cat "$tmp/err")"
 base64 -w0 "$doc" | "$nw" attestation describe --doc - >/dev/null 2>&1 || fail "base64 on stdin"
 "$nw" attestation verify --doc "$doc" --reject-debug >/dev/null 2>"$tmp/err"
+# shellcheck disable=SC2015 # fail unless both hold: (A && B) || C is meant
 [ $? -eq 2 ] && grep -q "unknown option" "$tmp/err" || fail "--reject-debug is gone: $(cat "$tmp/err")"
 "$nw" attestation verify --help | grep -q -- '--allow-debug' || fail "--help lists --allow-debug"
 # a flipped byte in the signature

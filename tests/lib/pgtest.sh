@@ -155,6 +155,7 @@ EOF
         fi
         tries=$((tries + 1))
         # Another process may have taken the port between the probe and the bind: try another.
+        # shellcheck disable=SC2015 # die unless both hold: (A && B) || C is meant
         grep -q 'could not bind\|Address already in use' "$dir/log" 2>/dev/null && [ $tries -lt 5 ] ||
             die "the server did not start (see $dir/log)"
     done
