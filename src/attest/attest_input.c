@@ -5,6 +5,7 @@
 #include <string.h>
 
 #include <nw/attest.h>
+#include <nw/base64.h>
 
 /* Days from 1970-01-01 to y-m-d (proleptic Gregorian; H. Hinnant's days_from_civil). */
 static int64_t days_from_civil(int64_t y, unsigned m, unsigned d)
@@ -114,51 +115,32 @@ nw_err nw_attest_time_parse(int64_t *time_s, const char *text)
     return NW_OK;
 }
 
-static int b64_value(uint8_t c)
-{
-    if (c >= 'A' && c <= 'Z')
-        return c - 'A';
-    if (c >= 'a' && c <= 'z')
-        return c - 'a' + 26;
-    if (c >= '0' && c <= '9')
-        return c - '0' + 52;
-    if (c == '+' || c == '-')
-        return 62;
-    if (c == '/' || c == '_')
-        return 63;
-    return -1;
-}
-
-/* Base64 (either alphabet), whitespace skipped, '=' only at the end. */
+/*
+ * Base64 as people paste it: either alphabet (RFC 4648 sections 4 and 5), line breaks and
+ * spaces anywhere, padding optional. Normalised to the padded standard form, then decoded by
+ * the one strict codec (<nw/base64.h>).
+ */
 static nw_err b64_decode(struct nw_buf *out, struct nw_cur in)
 {
-    uint32_t acc = 0;
-    int bits = 0;
-    size_t pad = 0, n = 0;
+    struct nw_buf std;
+    nw_err err;
+    nw_buf_init(&std, 2 * NW_ATTEST_DOC_MAX + 4, false);
     for (size_t i = 0; i < in.len; i++) {
         uint8_t c = in.ptr[i];
         if (c == ' ' || c == '\t' || c == '\r' || c == '\n')
             continue;
-        if (c == '=') {
-            pad++;
-            continue;
-        }
-        int v = b64_value(c);
-        NW_ENSURE(v >= 0 && pad == 0, NW_ERR_ATTEST_DOC_ENCODING);
-        n++;
-        acc = acc << 6 | (uint32_t)v;
-        bits += 6;
-        if (bits >= 8) {
-            bits -= 8;
-            NW_TRY(nw_buf_append_byte(out, (uint8_t)(acc >> bits)));
-            NW_ENSURE(out->len <= NW_ATTEST_DOC_MAX, NW_ERR_TOO_LARGE);
-        }
+        NW_CHECK(nw_buf_append_byte(&std, c == '-' ? '+' : c == '_' ? '/' : c));
     }
-    /* A final group of 1 symbol cannot be; leftover bits must be zero; at most 2 '='. */
-    NW_ENSURE(n % 4 != 1 && pad <= 2 && (acc & ((1u << bits) - 1)) == 0,
-              NW_ERR_ATTEST_DOC_ENCODING);
-    NW_ENSURE(pad == 0 || (n + pad) % 4 == 0, NW_ERR_ATTEST_DOC_ENCODING);
-    return NW_OK;
+    while (std.len % 4 != 0 && (std.len % 4 != 1))
+        NW_CHECK(nw_buf_append_byte(&std, '='));
+    err = nw_base64_decode(out, nw_buf_cur(&std), false);
+    if (err == NW_ERR_BASE64)
+        err = NW_ERR_ATTEST_DOC_ENCODING;
+    else if (err == NW_OK && out->len > NW_ATTEST_DOC_MAX)
+        err = NW_ERR_TOO_LARGE;
+out:
+    nw_buf_clear(&std);
+    return err == NW_ERR_BUF_FULL ? NW_ERR_TOO_LARGE : err;
 }
 
 nw_err nw_attest_doc_from_input(struct nw_buf *out, struct nw_cur in)

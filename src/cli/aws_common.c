@@ -4,6 +4,7 @@
  */
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 #include <sys/random.h>
 
 #include <nw/base64.h>
@@ -30,6 +31,9 @@ bool nw_cli_aws_opt(struct nw_cli_aws_opts *o, int id, const char *v)
         case NW_CLI_O_ENDPOINT_URL:
             o->endpoint_url = v;
             return true;
+        case NW_CLI_O_CA_BUNDLE:
+            o->ca_bundle = v;
+            return true;
         case NW_CLI_O_ALLOW_HTTP:
             o->allow_http = true;
             return true;
@@ -47,57 +51,43 @@ bool nw_cli_aws_opt(struct nw_cli_aws_opts *o, int id, const char *v)
     }
 }
 
-/* True if an http:// URL's host is loopback (localhost, 127.0.0.0/8, [::1]). */
-static bool loopback_url(const char *url)
-{
-    const char *h = url + strlen("http://");
-    size_t n = h[0] == '[' ? strcspn(h, "]") + 1 : strcspn(h, ":/?#");
-    if ((n == 9 && strncmp(h, "localhost", 9) == 0) || (n == 5 && strncmp(h, "[::1]", 5) == 0))
-        return true;
-    return n >= 9 && strncmp(h, "127.", 4) == 0 && strspn(h, "0123456789.") == n;
-}
-
 int nw_cli_aws_open(struct nw_cli_aws *a, enum nw_aws_service svc, const struct nw_cli_aws_opts *o)
 {
     struct nw_aws_config cfg;
+    struct nw_aws_cli_opts ro;
     struct nw_diag diag;
     nw_err err;
     memset(a, 0, sizeof(*a));
     memset(&cfg, 0, sizeof(cfg));
+    memset(&ro, 0, sizeof(ro));
     memset(&diag, 0, sizeof(diag));
-    cfg.region = o->region;
-    cfg.endpoint_url = o->endpoint_url;
+    ro.profile = o->profile;
+    ro.region = o->region;
+    ro.endpoint_url = o->endpoint_url;
+    ro.ca_bundle = o->ca_bundle;
+    ro.allow_http = o->allow_http;
+    /* The SDKs' switch for the instance-metadata fallback (laptops, CI, tests). */
+    const char *no_imds = getenv("AWS_EC2_METADATA_DISABLED");
+    ro.no_imds = no_imds != NULL && strcasecmp(no_imds, "true") == 0;
+    if ((err = nw_aws_resolve(&a->res, &diag, &ro)) != NW_OK)
+        return nw_cli_fail_err(err, diag.code == err ? diag.msg : NULL);
+    nw_aws_resolved_apply(&cfg, &a->res);
     const char *addr = getenv("NW_DEVAWS_ADDR");
     if (addr != NULL && strncmp(addr, "unix:", 5) == 0) {
         cfg.connect_to = addr;
         if (cfg.endpoint_url == NULL)
             cfg.endpoint_url = "https://localhost";
     }
-    if ((err = nw_aws_creds_provider_env(&a->creds)) != NW_OK)
-        return nw_cli_fail_err(err, "credentials from the environment");
-    cfg.creds = a->creds;
     cfg.max_attempts = 1;
-    if ((err = nw_aws_client_new(&a->client, svc, &cfg, &diag)) != NW_OK) {
-        if (err == NW_ERR_CONFIG && cfg.region == NULL && getenv("AWS_REGION") == NULL &&
-            getenv("AWS_DEFAULT_REGION") == NULL)
-            return nw_cli_fail_err(err, "no region: looked at --region, AWS_REGION and "
-                                        "AWS_DEFAULT_REGION");
-        return nw_cli_fail_err(err, diag.msg);
-    }
-    const char *url = nw_aws_client_endpoint(a->client);
-    if (strncmp(url, "http://", 7) == 0 && !loopback_url(url) && !o->allow_http)
-        return nw_cli_fail_errf(NW_ERR_CONFIG,
-                                "refusing the plain http:// endpoint %.200s: credentials and "
-                                "data would travel in clear text (use https, a loopback "
-                                "address, or --allow-http)",
-                                url);
+    if ((err = nw_aws_client_new(&a->client, svc, &cfg, &diag)) != NW_OK)
+        return nw_cli_fail_err(err, diag.code == err ? diag.msg : NULL);
     return NW_CLI_EXIT_OK;
 }
 
 void nw_cli_aws_done(struct nw_cli_aws *a)
 {
     nw_aws_client_free(a->client);
-    nw_aws_creds_provider_free(a->creds);
+    nw_aws_resolved_clear(&a->res);
     memset(a, 0, sizeof(*a));
 }
 

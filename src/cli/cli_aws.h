@@ -22,6 +22,7 @@ enum {
     NW_CLI_O_KMS_KEY_ID,
     NW_CLI_O_FORM,
     NW_CLI_O_SECRET_ID,
+    NW_CLI_O_CA_BUNDLE,
 };
 
 /* The common AWS options, for an option table. */
@@ -32,6 +33,9 @@ enum {
      {"endpoint-url", 0, "URL", NW_CLI_O_ENDPOINT_URL,                                          \
       "service endpoint (default: AWS_ENDPOINT_URL_<SERVICE>, AWS_ENDPOINT_URL,\n"              \
       "the profile's endpoint_url, https://SERVICE.REGION.amazonaws.com)"},                     \
+     {"ca-bundle", 0, "FILE", NW_CLI_O_CA_BUNDLE,                                               \
+      "CA certificates for the endpoint (default: AWS_CA_BUNDLE, the profile's\n"               \
+      "ca_bundle, the system store)"},                                                          \
  {                                                                                              \
   "allow-http", 0, NULL, NW_CLI_O_ALLOW_HTTP,                                                   \
       "allow a plain http:// endpoint that is not loopback (credentials and\n"                  \
@@ -42,6 +46,7 @@ struct nw_cli_aws_opts {
     const char *profile;
     const char *region;
     const char *endpoint_url;
+    const char *ca_bundle;
     bool allow_http;
     const char *kms_key_id; /* keygen */
     const char *form;       /* keygen */
@@ -55,7 +60,7 @@ bool nw_cli_aws_opt(struct nw_cli_aws_opts *o, int id, const char *v);
 
 /* A client and what it needs. */
 struct nw_cli_aws {
-    struct nw_aws_creds_provider *creds;
+    struct nw_aws_resolved res; /* profile, region, endpoint, CA bundle, credentials */
     struct nw_aws_client *client;
 };
 

@@ -28,10 +28,13 @@ static const char EXIT_TEXT[] =
     "Exit: 0 ok; 1 error ({\"error\":{\"code\",\"message\"}} on stderr); 2 usage.";
 
 /* Sign one tx dict (JSON text) with key into out (the answer line). */
+/* With member, json is a line object and the tx dict is its value (read in place, so a JSON
+ * number's literal text reaches the exact-ether check; re-serialising would change it). */
 static nw_err sign_one(const struct nw_secp *secp,
                        struct nw_buf *out,
                        struct nw_diag *diag,
                        struct nw_cur json,
+                       const char *member,
                        const struct nw_seckey *key,
                        enum nw_cli_tx_format format)
 {
@@ -43,13 +46,16 @@ static nw_err sign_one(const struct nw_secp *secp,
     diag->msg[0] = '\0';
     nw_tx_init(&tx);
     nw_tx_signed_init(&st);
-    NW_CHECK(nw_cli_tx_parse(&tx, diag, json, format));
+    if (member != NULL && format == NW_CLI_TX_DICT)
+        NW_CHECK(nw_tx_from_json_member(&tx, diag, json, member));
+    else
+        NW_CHECK(nw_cli_tx_parse(&tx, diag, json, format));
     NW_CHECK(nw_tx_sign(secp, &st, &tx, key));
     NW_CHECK(nw_address_from_seckey(secp, addr, key));
     NW_CHECK(nw_answer_tx(out, &st, addr));
 out:
-    if (err == NW_ERR_TX_FIELD_NOT_ALLOWED && diag->msg[0] == '\0')
-        (void)nw_diag_set(diag, err, "field 'from' does not match the signing key");
+    if (err == NW_ERR_TX_FROM_MISMATCH && diag->msg[0] == '\0')
+        (void)nw_diag_set(diag, err, "field 'from' is not the signing key's address");
     nw_tx_clear(&tx);
     nw_tx_signed_clear(&st);
     return err;
@@ -82,7 +88,7 @@ static nw_err jsonl_line(const struct nw_secp *secp,
     nw_err err = NW_OK;
 
     if (file_key != NULL)
-        return sign_one(secp, out, diag, line, file_key, format);
+        return sign_one(secp, out, diag, line, NULL, file_key, format);
     memset(&key, 0, sizeof(key));
     obj = json_loadb((const char *)line.ptr, line.len, JSON_REJECT_DUPLICATES, &je);
     json_t *k = obj ? json_object_get(obj, "key") : NULL;
@@ -94,10 +100,12 @@ static nw_err jsonl_line(const struct nw_secp *secp,
     } else if ((err = nw_seckey_parse(
                     secp, &key, nw_cur_of(json_string_value(k), json_string_length(k)))) != NW_OK) {
         (void)nw_diag_set(diag, err, "key must be 64 hex digits");
+    } else if (format == NW_CLI_TX_DICT) {
+        err = sign_one(secp, out, diag, line, "tx", &key, format);
     } else if ((tx_text = json_dumps(t, JSON_COMPACT | JSON_PRESERVE_ORDER)) == NULL) {
-        err = NW_ERR_NOMEM;
+        err = NW_ERR_NOMEM; /* rpc objects carry wei as integers or hex: re-serialising is exact */
     } else {
-        err = sign_one(secp, out, diag, nw_cur_str(tx_text), &key, format);
+        err = sign_one(secp, out, diag, nw_cur_str(tx_text), NULL, &key, format);
     }
     nw_seckey_clear(&key);
     nw_cli_json_free(tx_text);
@@ -210,7 +218,7 @@ static int cmd_sign_tx(int argc, char **argv)
     const char *path = p.optind < argc ? argv[p.optind] : NULL;
     if ((rc = nw_cli_read_input(&in, path, STDIN_MAX, "a transaction as JSON")) != NW_CLI_EXIT_OK)
         goto out;
-    nw_err err = sign_one(secp, &out, &diag, nw_buf_cur(&in), &key, format);
+    nw_err err = sign_one(secp, &out, &diag, nw_buf_cur(&in), NULL, &key, format);
     rc = err != NW_OK ? nw_cli_fail_err(err, diag.code == err ? diag.msg : NULL)
                       : nw_cli_print_line(nw_buf_cur(&out));
 out:

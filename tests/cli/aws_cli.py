@@ -109,7 +109,8 @@ def t_plain_http():
     e.update(E.env)
     t0 = time.time()
     r = nw("kms", "list-keys", "--endpoint-url", "http://192.0.2.1:9", ok=False)
-    check(r.returncode == 1 and b"--allow-http" in r.stderr and b'"code":"config"' in r.stderr,
+    check(r.returncode == 1 and b"--allow-http" in r.stderr and
+          b'"code":"aws_insecure_endpoint"' in r.stderr,
           "plain http to a non-loopback host refused: %s" % r.stderr)
     check(time.time() - t0 < 5, "refused before any connection")
     r = nw("kms", "list-keys", "--endpoint-url", "http://127.0.0.1:1", ok=False)
@@ -118,6 +119,39 @@ def t_plain_http():
     check(r.returncode == 1 and b"--allow-http" not in r.stderr, "--allow-http lets it through")
     r = nw("keygen", "--kms-key-id", S["key"], "--endpoint-url", "http://192.0.2.1:9", ok=False)
     check(r.returncode == 1 and b"--allow-http" in r.stderr, "keygen refuses it too")
+
+
+def t_profile():
+    """--profile reads ~/.aws/config and ~/.aws/credentials as the AWS CLI does; an explicit
+    --profile ignores the environment's credentials; an unknown profile is its own error."""
+    d = tempfile.mkdtemp(prefix="nw-aws-profile-", dir=S["tmp"])
+    region = E.env.get("AWS_REGION") or E.env.get("AWS_DEFAULT_REGION")
+    url = E.env["AWS_ENDPOINT_URL_KMS"]
+    with open(os.path.join(d, "config"), "w") as f:
+        f.write("[default]\nregion = nowhere-1\n\n# comment\n[profile dev]\nregion = %s\n"
+                "endpoint_url = %s\n" % (region, url))
+    with open(os.path.join(d, "credentials"), "w") as f:
+        f.write("[dev]\naws_access_key_id = %s\naws_secret_access_key = %s\n"
+                % (E.env["AWS_ACCESS_KEY_ID"], E.env["AWS_SECRET_ACCESS_KEY"]))
+    env = {k: v for k, v in os.environ.items() if not k.startswith("AWS_")}
+    env.update({k: v for k, v in E.env.items() if not k.startswith("AWS_")})
+    env.update({"AWS_CONFIG_FILE": os.path.join(d, "config"), "AWS_EC2_METADATA_DISABLED": "true",
+                "AWS_SHARED_CREDENTIALS_FILE": os.path.join(d, "credentials")})
+    if "AWS_CA_BUNDLE" in E.env:
+        env["AWS_CA_BUNDLE"] = E.env["AWS_CA_BUNDLE"]
+    keys = json.loads(nw("kms", "list-keys", "--profile", "dev", env=env).stdout)["Keys"]
+    check(any(k["KeyId"] == S["key"] for k in keys), "--profile dev: region, endpoint, keys")
+    e2 = dict(env, AWS_PROFILE="dev")
+    check(nw("kms", "list-keys", env=e2).returncode == 0, "AWS_PROFILE=dev")
+    e3 = dict(env, AWS_ACCESS_KEY_ID="AKIDWRONGWRONGWRONG", AWS_SECRET_ACCESS_KEY="x" * 40)
+    check(nw("kms", "list-keys", "--profile", "dev", env=e3).returncode == 0,
+          "an explicit --profile wins over the environment's credentials")
+    r = nw("kms", "list-keys", "--profile", "nope", env=env, ok=False)
+    check(r.returncode == 1 and b'"code":"aws_profile_not_found"' in r.stderr, "unknown profile: %s"
+          % r.stderr)
+    r = nw("kms", "list-keys", env=env, ok=False)
+    check(r.returncode == 1 and b'"code":"aws_creds_missing"' in r.stderr,
+          "default profile has no credentials, IMDS disabled: %s" % r.stderr)
 
 
 def main():
@@ -129,7 +163,8 @@ def main():
         failed = run_cases([("setup", t_setup), ("keygen --kms-key-id (secret form)", t_keygen_secret),
                             ("keygen --kms-key-id --form store", t_keygen_store),
                             ("--region, --endpoint-url, missing region", t_flags),
-                            ("AWS CLI output shapes", t_shapes), ("plain http refusal", t_plain_http)])
+                            ("AWS CLI output shapes", t_shapes), ("plain http refusal", t_plain_http),
+                            ("--profile and the shared files", t_profile)])
         E.stop()
     finally:
         E.cleanup()
