@@ -61,7 +61,7 @@ start_stack() {
         "$NW_URL/v1/keys" | python3 -c 'import json,sys; print(json.load(sys.stdin)["key_id"])')
     enclave=$NW_ENCLAVE_ADDR
     pid=$(awk '$1 == "nw-enclave" { p = $2 } END { print p }' "$state/pids")
-    [ -n "$pid" ] && [ -d "/proc/$pid" ] || { echo "bench/enclave.sh: no nw-enclave PID" >&2; exit 1; }
+    if [ -z "$pid" ] || [ ! -d "/proc/$pid" ]; then echo "bench/enclave.sh: no nw-enclave PID" >&2; exit 1; fi
     "$bin/bench/bench_frames" "$enclave" "$key_id" 1 1 >/dev/null # warm the key cache
 }
 # frames CONNECTIONS SECONDS: one JSON line {rate, p50_ms, p99_ms, errors}
