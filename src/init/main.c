@@ -20,6 +20,7 @@
 #include <unistd.h>
 
 #include <nw/log.h>
+#include <nw/opt.h>
 
 #define MAX_CHILDREN 8
 #define STABLE_MS    10000 /* a child that ran this long restarts after the minimum delay */
@@ -86,7 +87,7 @@ static int parse_opts(int argc, char **argv, struct opts *o)
             return 0;
         }
         if (strcmp(a, "--version") == 0) {
-            (void)printf("nw-init 0.1.0\n");
+            nw_opt_print_version(stdout, "nw-init");
             return 0;
         }
         if (v == NULL) {

@@ -16,6 +16,7 @@
 #include <nw/http.h>
 #include <nw/log.h>
 #include <nw/mem.h>
+#include <nw/opt.h>
 
 #include "lambda.h"
 
@@ -82,6 +83,10 @@ static void serve_one(struct nw_lambda *l, struct nw_rt *rt, struct nw_rt_invoca
 
 int main(int argc, char **argv)
 {
+    if (argc > 1 && strcmp(argv[1], "--version") == 0) {
+        nw_opt_print_version(stdout, "nw-lambda");
+        return 0;
+    }
     if (argc > 1) {
         bool help = strcmp(argv[1], "--help") == 0 || strcmp(argv[1], "-h") == 0;
         usage(help ? stdout : stderr);
