@@ -125,7 +125,6 @@ static int import_run(const char *in, const char *out, const char *pwfile)
             NW_CLI_EXIT_OK ||
         (rc = get_password(&pw, pwfile, false)) != NW_CLI_EXIT_OK)
         goto out;
-    rc = NW_CLI_EXIT_ERR;
     if ((err = nw_ks_decrypt(&key, file_addr, &has_addr, &diag, nw_buf_cur(&file),
                              nw_buf_cur(&pw))) != NW_OK ||
         (err = nw_seckey_verify(secp, &key)) != NW_OK ||
@@ -224,7 +223,6 @@ static int export_run(const char *key_file,
     if (secp == NULL || (rc = nw_cli_load_key(secp, &key, key_file)) != NW_CLI_EXIT_OK ||
         (rc = get_password(&pw, pwfile, true)) != NW_CLI_EXIT_OK)
         goto out;
-    rc = NW_CLI_EXIT_ERR;
     if (pw.len == 0) {
         rc = nw_cli_fail_err(NW_ERR_PASSWORD, "an empty password protects nothing");
         goto out;
