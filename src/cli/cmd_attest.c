@@ -34,7 +34,7 @@ static const char EXIT_TEXT[] = "Exit: 0 ok; 1 error (JSON on stderr); 2 usage."
 static int read_doc(struct nw_buf *doc, const char *path)
 {
     struct nw_buf text;
-    nw_buf_init(&text, 2 * NW_ATTEST_DOC_MAX, false);
+    nw_buf_init(&text, (size_t)2 * NW_ATTEST_DOC_MAX, false);
     int rc = nw_cli_read_input(&text, path, text.max, "an attestation document (CBOR or base64)");
     if (rc == NW_CLI_EXIT_OK) {
         nw_err err = nw_attest_doc_from_input(doc, nw_buf_cur(&text));

@@ -74,7 +74,7 @@ ctr(uint8_t *out, const uint8_t *in, size_t n, const uint8_t key16[16], const ui
     EVP_CIPHER_CTX *c = EVP_CIPHER_CTX_new();
     if (c != NULL && EVP_EncryptInit_ex(c, EVP_aes_128_ctr(), NULL, key16, iv16) == 1 &&
         EVP_EncryptUpdate(c, out, &l1, in, (int)n) == 1 &&
-        EVP_EncryptFinal_ex(c, out + l1, &l2) == 1 && (size_t)(l1 + l2) == n)
+        EVP_EncryptFinal_ex(c, out + l1, &l2) == 1 && (size_t)l1 + (size_t)l2 == n)
         err = NW_OK;
     EVP_CIPHER_CTX_free(c);
     return err;
