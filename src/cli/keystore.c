@@ -18,12 +18,12 @@
 #include <nw/keccak.h>
 #include <nw/mem.h>
 
-#define DK_LEN    32
-#define SALT_MAX  128
-#define DEFAULT_N 262144u
-#define DEFAULT_C 262144u
-#define DEFAULT_R 8u
-#define DEFAULT_P 1u
+#define DK_LEN   32
+#define SALT_MAX 128
+/* The default cost of either KDF (scrypt n = 2^18, pbkdf2 c): the same number for both. */
+#define DEFAULT_COST 262144u
+#define DEFAULT_R    8u
+#define DEFAULT_P    1u
 
 struct kdf_args {
     enum nw_ks_kdf kdf;
@@ -264,7 +264,7 @@ nw_err nw_ks_encrypt(struct nw_buf *out,
     nw_err err;
     memset(&a, 0, sizeof(a));
     a.kdf = params->kdf == NW_KS_PBKDF2 ? NW_KS_PBKDF2 : NW_KS_SCRYPT;
-    a.n = params->cost ? params->cost : a.kdf == NW_KS_SCRYPT ? DEFAULT_N : DEFAULT_C;
+    a.n = params->cost ? params->cost : DEFAULT_COST;
     a.r = DEFAULT_R;
     a.p = DEFAULT_P;
     memcpy(a.salt, random64, 32);
