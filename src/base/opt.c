@@ -141,6 +141,7 @@ static int fail(struct nw_opt_parser *p, const char *fmt, ...)
 {
     va_list ap;
     va_start(ap, fmt);
+    // NOLINTNEXTLINE(clang-analyzer-valist.Uninitialized): false positive, va_start above
     (void)vsnprintf(p->error, sizeof(p->error), fmt, ap);
     va_end(ap);
     return NW_OPT_ERROR;
@@ -231,6 +232,7 @@ int nw_opt_usage_error(const struct nw_opt_cmd *cmd, const char *fmt, ...)
     char msg[512];
     va_list ap;
     va_start(ap, fmt);
+    // NOLINTNEXTLINE(clang-analyzer-valist.Uninitialized): false positive, va_start above
     (void)vsnprintf(msg, sizeof(msg), fmt, ap);
     va_end(ap);
     (void)fprintf(stderr, "%s: %s\ntry '%s --help'\n", cmd->name, msg, cmd->name);

@@ -135,6 +135,7 @@ static int keygen_secret(struct nw_cli_aws *kms,
     char hex[65];
     int rc = NW_CLI_EXIT_ERR;
     json_t *j = NULL;
+    nw_aws_error_reset(&aerr); /* read by nw_cli_aws_fail even when no AWS call was made */
     nw_kms_result_init(&r);
     nw_buf_init(&b64, 16384, false);
     nw_err err = nw_hex_encode(hex, sizeof(hex), key->b, 32, false);

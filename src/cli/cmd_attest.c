@@ -17,7 +17,16 @@
 
 #include "cli.h"
 
-enum { O_DOC = 1, O_ROOT, O_AT, O_PCR, O_NONCE, O_MAX_AGE, O_ALLOW_DEBUG, O_FILE };
+enum {
+    NW_ATO_DOC = 1,
+    NW_ATO_ROOT,
+    NW_ATO_AT,
+    NW_ATO_PCR,
+    NW_ATO_NONCE,
+    NW_ATO_MAX_AGE,
+    NW_ATO_ALLOW_DEBUG,
+    NW_ATO_FILE
+};
 
 static const char EXIT_TEXT[] = "Exit: 0 ok; 1 error (JSON on stderr); 2 usage.";
 
@@ -25,7 +34,7 @@ static const char EXIT_TEXT[] = "Exit: 0 ok; 1 error (JSON on stderr); 2 usage."
 static int read_doc(struct nw_buf *doc, const char *path)
 {
     struct nw_buf text;
-    nw_buf_init(&text, 2 * NW_ATTEST_DOC_MAX, false);
+    nw_buf_init(&text, (size_t)2 * NW_ATTEST_DOC_MAX, false);
     int rc = nw_cli_read_input(&text, path, text.max, "an attestation document (CBOR or base64)");
     if (rc == NW_CLI_EXIT_OK) {
         nw_err err = nw_attest_doc_from_input(doc, nw_buf_cur(&text));
@@ -62,16 +71,16 @@ static bool parse_i64(const char *s, int64_t *out)
 }
 
 static const struct nw_opt verify_opts[] = {
-    {"doc", 'd', "FILE", O_DOC, "the document: COSE_Sign1 bytes or their base64; - for stdin"},
-    {"root", 0, "PEM", O_ROOT, "trust anchor (default: the pinned AWS Nitro Root G1)"},
-    {"at", 0, "TIME", O_AT,
+    {"doc", 'd', "FILE", NW_ATO_DOC, "the document: COSE_Sign1 bytes or their base64; - for stdin"},
+    {"root", 0, "PEM", NW_ATO_ROOT, "trust anchor (default: the pinned AWS Nitro Root G1)"},
+    {"at", 0, "TIME", NW_ATO_AT,
      "check the chain and freshness at TIME: Unix seconds or RFC 3339\n"
      "(2026-12-05T09:00:00Z); default now"},
-    {"pcr", 0, "N=HEX", O_PCR, "PCR N must equal HEX (96 hex digits); repeatable"},
-    {"nonce", 0, "HEX", O_NONCE, "the document's nonce must equal HEX"},
-    {"max-age-ms", 0, "N", O_MAX_AGE,
+    {"pcr", 0, "N=HEX", NW_ATO_PCR, "PCR N must equal HEX (96 hex digits); repeatable"},
+    {"nonce", 0, "HEX", NW_ATO_NONCE, "the document's nonce must equal HEX"},
+    {"max-age-ms", 0, "N", NW_ATO_MAX_AGE,
      "the document must be at most N ms older (or newer) than TIME"},
-    {"allow-debug", 0, NULL, O_ALLOW_DEBUG,
+    {"allow-debug", 0, NULL, NW_ATO_ALLOW_DEBUG,
      "accept a document from a debug-mode enclave (PCR0 all zero); refused\n"
      "by default, since anyone can attach a debugger to such an enclave"},
     {NULL, 0, NULL, 0, NULL},
@@ -96,37 +105,37 @@ static int verify_opt(struct verify_args *a, int id, const char *v)
 {
     int64_t n = 0;
     switch (id) {
-        case O_DOC:
+        case NW_ATO_DOC:
             a->doc = v;
             break;
-        case O_ROOT:
+        case NW_ATO_ROOT:
             a->root = v;
             break;
-        case O_AT:
+        case NW_ATO_AT:
             if (nw_attest_time_parse(&n, v) != NW_OK)
                 return nw_opt_usage_error(&verify_cmd, "--at wants Unix seconds or an RFC 3339 "
                                                        "time such as 2026-12-05T09:00:00Z");
             a->o.time_s = n;
             break;
-        case O_MAX_AGE:
+        case NW_ATO_MAX_AGE:
             if (!parse_i64(v, &n) || n <= 0)
                 return nw_opt_usage_error(&verify_cmd, "--max-age-ms wants a positive integer");
             a->o.max_age_ms = (uint64_t)n;
             break;
-        case O_PCR:
+        case NW_ATO_PCR:
             if (a->o.pcr_count == NW_ATTEST_PCR_COUNT ||
                 nw_attest_pcr_expect_parse(&a->pcrs[a->o.pcr_count], v) != NW_OK)
                 return nw_opt_usage_error(&verify_cmd, "--pcr wants N=HEX with N in 0..31 and 96 "
                                                        "hex digits");
             a->o.pcr_count++;
             break;
-        case O_NONCE:
+        case NW_ATO_NONCE:
             a->nonce.len = 0;
             if (nw_hex_decode_buf(&a->nonce, nw_cur_str(v), false) != NW_OK)
                 return nw_opt_usage_error(&verify_cmd, "--nonce wants hex");
             a->o.nonce = nw_cur_of(a->nonce.ptr ? a->nonce.ptr : (const uint8_t *)"", a->nonce.len);
             break;
-        case O_ALLOW_DEBUG:
+        case NW_ATO_ALLOW_DEBUG:
             a->o.allow_debug = true;
             break;
         default:
@@ -184,7 +193,7 @@ out:
 }
 
 static const struct nw_opt describe_opts[] = {
-    {"doc", 'd', "FILE", O_DOC, "the document: COSE_Sign1 bytes or their base64; - for stdin"},
+    {"doc", 'd', "FILE", NW_ATO_DOC, "the document: COSE_Sign1 bytes or their base64; - for stdin"},
     {NULL, 0, NULL, 0, NULL},
 };
 static const struct nw_opt_cmd describe_cmd = {
@@ -219,7 +228,7 @@ static int cmd_describe(int argc, char **argv)
 }
 
 static const struct nw_opt measure_opts[] = {
-    {"file", 0, "PATH", O_FILE, "the file to measure (an enclave binary or image)"},
+    {"file", 0, "PATH", NW_ATO_FILE, "the file to measure (an enclave binary or image)"},
     {NULL, 0, NULL, 0, NULL},
 };
 static const struct nw_opt_cmd measure_cmd = {

@@ -21,24 +21,24 @@
 #define MAX_CTX   16
 
 enum {
-    O_KEY_ID = 1,
-    O_DESCRIPTION,
-    O_POLICY,
-    O_ALIAS,
-    O_CONTEXT,
-    O_RAW,
-    O_LIMIT,
-    O_MARKER,
-    O_WINDOW,
-    O_SECRET_ID,
-    O_NAME,
-    O_SECRET_STRING,
-    O_STAGE,
-    O_VERSION,
-    O_FORCE,
-    O_KEY_SPEC,
-    O_BYTES,
-    O_KMS_KEY,
+    NW_AWO_KEY_ID = 1,
+    NW_AWO_DESCRIPTION,
+    NW_AWO_POLICY,
+    NW_AWO_ALIAS,
+    NW_AWO_CONTEXT,
+    NW_AWO_RAW,
+    NW_AWO_LIMIT,
+    NW_AWO_MARKER,
+    NW_AWO_WINDOW,
+    NW_AWO_SECRET_ID,
+    NW_AWO_NAME,
+    NW_AWO_SECRET_STRING,
+    NW_AWO_STAGE,
+    NW_AWO_VERSION,
+    NW_AWO_FORCE,
+    NW_AWO_KEY_SPEC,
+    NW_AWO_BYTES,
+    NW_AWO_KMS_KEY,
 };
 
 /* Everything a command may take; each command's table says which. */
@@ -98,42 +98,42 @@ static int add_context(const struct nw_opt_cmd *cmd, struct args *a, const char 
 /* Apply one option; 0 or a usage exit code. */
 static int take(const struct nw_opt_cmd *cmd, struct args *a, int id, const char *v)
 {
-    const char **slot = id == O_KEY_ID          ? &a->key_id
-                        : id == O_DESCRIPTION   ? &a->description
-                        : id == O_POLICY        ? &a->policy
-                        : id == O_ALIAS         ? &a->alias
-                        : id == O_MARKER        ? &a->marker
-                        : id == O_SECRET_ID     ? &a->secret_id
-                        : id == O_NAME          ? &a->name
-                        : id == O_STAGE         ? &a->stage
-                        : id == O_VERSION       ? &a->version
-                        : id == O_KEY_SPEC      ? &a->key_spec
-                        : id == O_KMS_KEY       ? &a->kms_key_id
-                        : id == O_SECRET_STRING ? &a->secret_string
-                                                : NULL;
+    const char **slot = id == NW_AWO_KEY_ID          ? &a->key_id
+                        : id == NW_AWO_DESCRIPTION   ? &a->description
+                        : id == NW_AWO_POLICY        ? &a->policy
+                        : id == NW_AWO_ALIAS         ? &a->alias
+                        : id == NW_AWO_MARKER        ? &a->marker
+                        : id == NW_AWO_SECRET_ID     ? &a->secret_id
+                        : id == NW_AWO_NAME          ? &a->name
+                        : id == NW_AWO_STAGE         ? &a->stage
+                        : id == NW_AWO_VERSION       ? &a->version
+                        : id == NW_AWO_KEY_SPEC      ? &a->key_spec
+                        : id == NW_AWO_KMS_KEY       ? &a->kms_key_id
+                        : id == NW_AWO_SECRET_STRING ? &a->secret_string
+                                                     : NULL;
     if (slot != NULL) {
-        if (id != O_POLICY && id != O_SECRET_STRING && !utf8(v))
+        if (id != NW_AWO_POLICY && id != NW_AWO_SECRET_STRING && !utf8(v))
             return nw_opt_usage_error(cmd, "option values must be UTF-8 text");
         *slot = v;
         return 0;
     }
     switch (id) {
-        case O_CONTEXT:
+        case NW_AWO_CONTEXT:
             return add_context(cmd, a, v);
-        case O_RAW:
+        case NW_AWO_RAW:
             a->raw = true;
             return 0;
-        case O_FORCE:
+        case NW_AWO_FORCE:
             a->force = true;
             return 0;
-        case O_LIMIT:
+        case NW_AWO_LIMIT:
             return parse_u32(v, 1, 1000, &a->limit) ? 0
                                                     : nw_opt_usage_error(cmd, "--limit is 1..1000");
-        case O_WINDOW:
+        case NW_AWO_WINDOW:
             return parse_u32(v, 7, 30, &a->window)
                        ? 0
                        : nw_opt_usage_error(cmd, "the window is 7..30 days");
-        case O_BYTES:
+        case NW_AWO_BYTES:
             return parse_u32(v, 1, 1024, &a->bytes)
                        ? 0
                        : nw_opt_usage_error(cmd, "--number-of-bytes is 1..1024");
@@ -482,91 +482,91 @@ out:
  {                       \
   NULL, 0, NULL, 0, NULL \
  }
-#define KEY_ID                                                                       \
- {                                                                                   \
-  "key-id", 0, "ID", O_KEY_ID, "key id, key ARN, alias name (alias/..) or alias ARN" \
+#define KEY_ID                                                                            \
+ {                                                                                        \
+  "key-id", 0, "ID", NW_AWO_KEY_ID, "key id, key ARN, alias name (alias/..) or alias ARN" \
  }
-#define CONTEXT                                                         \
- {                                                                      \
-  "context", 0, "K=V", O_CONTEXT, "encryption context pair; repeatable" \
+#define CONTEXT                                                              \
+ {                                                                           \
+  "context", 0, "K=V", NW_AWO_CONTEXT, "encryption context pair; repeatable" \
  }
-#define PAGE                                                                      \
- {"limit", 0, "N", O_LIMIT, "at most N items (1..1000)"},                         \
- {                                                                                \
-  "marker", 0, "TOKEN", O_MARKER, "continue after a previous answer's NextMarker" \
+#define PAGE                                                                           \
+ {"limit", 0, "N", NW_AWO_LIMIT, "at most N items (1..1000)"},                         \
+ {                                                                                     \
+  "marker", 0, "TOKEN", NW_AWO_MARKER, "continue after a previous answer's NextMarker" \
  }
 
 static const struct nw_opt o_create_key[] = {
-    {"description", 0, "TEXT", O_DESCRIPTION, "the key's description"},
-    {"policy", 0, "FILE", O_POLICY, "key policy JSON (default: the account's default policy)"},
+    {"description", 0, "TEXT", NW_AWO_DESCRIPTION, "the key's description"},
+    {"policy", 0, "FILE", NW_AWO_POLICY, "key policy JSON (default: the account's default policy)"},
     NW_CLI_AWS_OPTS,
     END};
 static const struct nw_opt o_key[] = {KEY_ID, NW_CLI_AWS_OPTS, END};
 static const struct nw_opt o_alias[] = {
-    {"alias-name", 0, "alias/NAME", O_ALIAS, "the new alias"}, KEY_ID, NW_CLI_AWS_OPTS, END};
+    {"alias-name", 0, "alias/NAME", NW_AWO_ALIAS, "the new alias"}, KEY_ID, NW_CLI_AWS_OPTS, END};
 static const struct nw_opt o_put_policy[] = {
     KEY_ID,
-    {"policy", 0, "FILE", O_POLICY, "key policy JSON (PolicyName default)"},
+    {"policy", 0, "FILE", NW_AWO_POLICY, "key policy JSON (PolicyName default)"},
     NW_CLI_AWS_OPTS,
     END};
 static const struct nw_opt o_get_policy[] = {
-    KEY_ID, {"raw", 0, NULL, O_RAW, "print the policy text alone"}, NW_CLI_AWS_OPTS, END};
+    KEY_ID, {"raw", 0, NULL, NW_AWO_RAW, "print the policy text alone"}, NW_CLI_AWS_OPTS, END};
 static const struct nw_opt o_list_keys[] = {PAGE, NW_CLI_AWS_OPTS, END};
 static const struct nw_opt o_list_aliases[] = {
-    {"key-id", 0, "ID", O_KEY_ID, "only the aliases of this key"}, PAGE, NW_CLI_AWS_OPTS, END};
+    {"key-id", 0, "ID", NW_AWO_KEY_ID, "only the aliases of this key"}, PAGE, NW_CLI_AWS_OPTS, END};
 static const struct nw_opt o_schedule[] = {
     KEY_ID,
-    {"pending-window-in-days", 0, "N", O_WINDOW, "7..30 (default 30)"},
+    {"pending-window-in-days", 0, "N", NW_AWO_WINDOW, "7..30 (default 30)"},
     NW_CLI_AWS_OPTS,
     END};
 static const struct nw_opt o_encrypt[] = {KEY_ID, CONTEXT, NW_CLI_AWS_OPTS, END};
 static const struct nw_opt o_decrypt[] = {
-    {"key-id", 0, "ID", O_KEY_ID, "the key the ciphertext must belong to (optional)"},
+    {"key-id", 0, "ID", NW_AWO_KEY_ID, "the key the ciphertext must belong to (optional)"},
     CONTEXT,
-    {"raw", 0, NULL, O_RAW, "print the plaintext bytes instead of the JSON"},
+    {"raw", 0, NULL, NW_AWO_RAW, "print the plaintext bytes instead of the JSON"},
     NW_CLI_AWS_OPTS,
     END};
 static const struct nw_opt o_gdk[] = {
     KEY_ID,
     CONTEXT,
-    {"key-spec", 0, "SPEC", O_KEY_SPEC, "AES_256 (default) or AES_128"},
-    {"number-of-bytes", 0, "N", O_BYTES, "1..1024 bytes instead of a key spec"},
+    {"key-spec", 0, "SPEC", NW_AWO_KEY_SPEC, "AES_256 (default) or AES_128"},
+    {"number-of-bytes", 0, "N", NW_AWO_BYTES, "1..1024 bytes instead of a key spec"},
     NW_CLI_AWS_OPTS,
     END};
 
-#define SECRET_ID                                               \
- {                                                              \
-  "secret-id", 0, "ID", O_SECRET_ID, "the secret's name or ARN" \
+#define SECRET_ID                                                    \
+ {                                                                   \
+  "secret-id", 0, "ID", NW_AWO_SECRET_ID, "the secret's name or ARN" \
  }
 static const struct nw_opt o_create_secret[] = {
-    {"name", 0, "NAME", O_NAME, "the new secret's name"},
-    {"description", 0, "TEXT", O_DESCRIPTION, "its description"},
-    {"kms-key-id", 0, "ID", O_KMS_KEY, "KMS key for the secret (default aws/secretsmanager)"},
-    {"secret-string", 0, "TEXT|-", O_SECRET_STRING, "the value; - reads it from stdin"},
+    {"name", 0, "NAME", NW_AWO_NAME, "the new secret's name"},
+    {"description", 0, "TEXT", NW_AWO_DESCRIPTION, "its description"},
+    {"kms-key-id", 0, "ID", NW_AWO_KMS_KEY, "KMS key for the secret (default aws/secretsmanager)"},
+    {"secret-string", 0, "TEXT|-", NW_AWO_SECRET_STRING, "the value; - reads it from stdin"},
     NW_CLI_AWS_OPTS,
     END};
 static const struct nw_opt o_put_secret[] = {
     SECRET_ID,
-    {"secret-string", 0, "TEXT|-", O_SECRET_STRING, "the value; - reads it from stdin"},
+    {"secret-string", 0, "TEXT|-", NW_AWO_SECRET_STRING, "the value; - reads it from stdin"},
     NW_CLI_AWS_OPTS,
     END};
 static const struct nw_opt o_get_secret[] = {
     SECRET_ID,
-    {"version-stage", 0, "STAGE", O_STAGE, "AWSCURRENT (default), AWSPREVIOUS, ..."},
-    {"version-id", 0, "ID", O_VERSION, "a version id"},
-    {"raw", 0, NULL, O_RAW, "print the SecretString alone (for pipes)"},
+    {"version-stage", 0, "STAGE", NW_AWO_STAGE, "AWSCURRENT (default), AWSPREVIOUS, ..."},
+    {"version-id", 0, "ID", NW_AWO_VERSION, "a version id"},
+    {"raw", 0, NULL, NW_AWO_RAW, "print the SecretString alone (for pipes)"},
     NW_CLI_AWS_OPTS,
     END};
 static const struct nw_opt o_describe_secret[] = {SECRET_ID, NW_CLI_AWS_OPTS, END};
 static const struct nw_opt o_list_secrets[] = {
-    {"max-results", 0, "N", O_LIMIT, "at most N secrets (1..100)"},
-    {"next-token", 0, "TOKEN", O_MARKER, "continue after a previous answer's NextToken"},
+    {"max-results", 0, "N", NW_AWO_LIMIT, "at most N secrets (1..100)"},
+    {"next-token", 0, "TOKEN", NW_AWO_MARKER, "continue after a previous answer's NextToken"},
     NW_CLI_AWS_OPTS,
     END};
 static const struct nw_opt o_delete_secret[] = {
     SECRET_ID,
-    {"recovery-window-in-days", 0, "N", O_WINDOW, "7..30 (default 30)"},
-    {"force-delete-without-recovery", 0, NULL, O_FORCE, "delete now, with no recovery window"},
+    {"recovery-window-in-days", 0, "N", NW_AWO_WINDOW, "7..30 (default 30)"},
+    {"force-delete-without-recovery", 0, NULL, NW_AWO_FORCE, "delete now, with no recovery window"},
     NW_CLI_AWS_OPTS,
     END};
 

@@ -18,11 +18,11 @@
 
 #include "cli.h"
 
-enum { O_ADDR = 1, O_TIMEOUT };
+enum { NW_ENO_ADDR = 1, NW_ENO_TIMEOUT };
 
 static const struct nw_opt call_opts[] = {
-    {"addr", 'a', "ADDR", O_ADDR, "the enclave: unix:/PATH, tcp:HOST:PORT or vsock:CID:PORT"},
-    {"timeout-ms", 't', "MS", O_TIMEOUT, "connect, send and answer deadline (default 30000)"},
+    {"addr", 'a', "ADDR", NW_ENO_ADDR, "the enclave: unix:/PATH, tcp:HOST:PORT or vsock:CID:PORT"},
+    {"timeout-ms", 't', "MS", NW_ENO_TIMEOUT, "connect, send and answer deadline (default 30000)"},
     {NULL, 0, NULL, 0, NULL},
 };
 
@@ -79,9 +79,9 @@ static int cmd_enclave_call(int argc, char **argv)
     int id, timeout_ms = 30000;
     nw_opt_init(&p, &call_cmd, argc, argv);
     while ((id = nw_opt_next(&p, &v)) > 0) {
-        if (id == O_ADDR) {
+        if (id == NW_ENO_ADDR) {
             addr = v;
-        } else if (id == O_TIMEOUT) {
+        } else if (id == NW_ENO_TIMEOUT) {
             char *end = NULL;
             long t = strtol(v, &end, 10);
             if (end == v || *end != '\0' || t < 1 || t > 3600000)

@@ -13,10 +13,10 @@
 #include "cli_aws.h"
 #include "cli_tx.h"
 
-enum { O_OUT = 1 };
+enum { NW_KGO_OUT = 1 };
 
 static const struct nw_opt keygen_opts[] = {
-    {"out", 'o', "FILE", O_OUT,
+    {"out", 'o', "FILE", NW_KGO_OUT,
      "where the key goes: a new file (mode 0600, O_EXCL: never overwritten),\n"
      "or - for stdout (64 hex digits and a newline)"},
     NW_CLI_AWS_OPTS,
@@ -75,7 +75,7 @@ int nw_cli_cmd_keygen(int argc, char **argv)
     nw_cli_aws_opts_init(&aws);
     nw_opt_init(&p, &keygen_cmd, argc, argv);
     while ((id = nw_opt_next(&p, &v)) > 0) {
-        if (id == O_OUT)
+        if (id == NW_KGO_OUT)
             out = v;
         else if (!nw_cli_aws_opt(&aws, id, v))
             return nw_opt_usage_error(&keygen_cmd, "bad value for an option: '%.60s'", v);

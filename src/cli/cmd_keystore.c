@@ -23,7 +23,7 @@
 #define PASSWORD_MAX 4096
 #define KS_FILE_MAX  ((size_t)64 * 1024)
 
-enum { O_OUT = 1, O_KEY, O_PASSWORD_FILE, O_KDF, O_COST };
+enum { NW_KSO_OUT = 1, NW_KSO_KEY, NW_KSO_PASSWORD_FILE, NW_KSO_KDF, NW_KSO_COST };
 
 /* Read one line from the terminal with echo off (prompt on the terminal, not stdout). */
 static nw_err prompt(struct nw_buf *pw, const char *text)
@@ -94,8 +94,8 @@ static int get_password(struct nw_buf *pw, const char *path, bool confirm)
 }
 
 static const struct nw_opt import_opts[] = {
-    {"out", 'o', "KEYFILE", O_OUT, "the new key file (mode 0600, never overwritten)"},
-    {"password-file", 'p', "FILE", O_PASSWORD_FILE,
+    {"out", 'o', "KEYFILE", NW_KSO_OUT, "the new key file (mode 0600, never overwritten)"},
+    {"password-file", 'p', "FILE", NW_KSO_PASSWORD_FILE,
      "the password is this file's first line (default: ask on the terminal)"},
     {NULL, 0, NULL, 0, NULL},
 };
@@ -125,7 +125,6 @@ static int import_run(const char *in, const char *out, const char *pwfile)
             NW_CLI_EXIT_OK ||
         (rc = get_password(&pw, pwfile, false)) != NW_CLI_EXIT_OK)
         goto out;
-    rc = NW_CLI_EXIT_ERR;
     if ((err = nw_ks_decrypt(&key, file_addr, &has_addr, &diag, nw_buf_cur(&file),
                              nw_buf_cur(&pw))) != NW_OK ||
         (err = nw_seckey_verify(secp, &key)) != NW_OK ||
@@ -173,8 +172,8 @@ static int cmd_import(int argc, char **argv)
     int id;
     nw_opt_init(&p, &import_cmd, argc, argv);
     while ((id = nw_opt_next(&p, &v)) > 0) {
-        out = id == O_OUT ? v : out;
-        pwfile = id == O_PASSWORD_FILE ? v : pwfile;
+        out = id == NW_KSO_OUT ? v : out;
+        pwfile = id == NW_KSO_PASSWORD_FILE ? v : pwfile;
     }
     if (id != NW_OPT_END)
         return nw_opt_finish(&p, id);
@@ -189,12 +188,14 @@ static int cmd_import(int argc, char **argv)
 }
 
 static const struct nw_opt export_opts[] = {
-    {"key-file", 'k', "KEYFILE", O_KEY, "the nw key file to export (mode 0600)"},
-    {"out", 'o', "FILE", O_OUT, "the new V3 key store (mode 0600, never overwritten), or -"},
-    {"password-file", 'p', "FILE", O_PASSWORD_FILE,
+    {"key-file", 'k', "KEYFILE", NW_KSO_KEY, "the nw key file to export (mode 0600)"},
+    {"out", 'o', "FILE", NW_KSO_OUT, "the new V3 key store (mode 0600, never overwritten), or -"},
+    {"password-file", 'p', "FILE", NW_KSO_PASSWORD_FILE,
      "the password is this file's first line (default: ask twice on the terminal)"},
-    {"kdf", 0, "KDF", O_KDF, "scrypt (default: n 2^18, r 8, p 1, as geth) or pbkdf2 (c 262144)"},
-    {"kdf-cost", 0, "N", O_COST, "scrypt n (a power of two) or pbkdf2 c instead of the default"},
+    {"kdf", 0, "KDF", NW_KSO_KDF,
+     "scrypt (default: n 2^18, r 8, p 1, as geth) or pbkdf2 (c 262144)"},
+    {"kdf-cost", 0, "N", NW_KSO_COST,
+     "scrypt n (a power of two) or pbkdf2 c instead of the default"},
     {NULL, 0, NULL, 0, NULL},
 };
 static const struct nw_opt_cmd export_cmd = {
@@ -222,7 +223,6 @@ static int export_run(const char *key_file,
     if (secp == NULL || (rc = nw_cli_load_key(secp, &key, key_file)) != NW_CLI_EXIT_OK ||
         (rc = get_password(&pw, pwfile, true)) != NW_CLI_EXIT_OK)
         goto out;
-    rc = NW_CLI_EXIT_ERR;
     if (pw.len == 0) {
         rc = nw_cli_fail_err(NW_ERR_PASSWORD, "an empty password protects nothing");
         goto out;
@@ -270,21 +270,21 @@ static int cmd_export(int argc, char **argv)
         char *end = NULL;
         unsigned long n;
         switch (id) {
-            case O_OUT:
+            case NW_KSO_OUT:
                 out = v;
                 break;
-            case O_KEY:
+            case NW_KSO_KEY:
                 key = v;
                 break;
-            case O_PASSWORD_FILE:
+            case NW_KSO_PASSWORD_FILE:
                 pwfile = v;
                 break;
-            case O_KDF:
+            case NW_KSO_KDF:
                 if (strcmp(v, "scrypt") != 0 && strcmp(v, "pbkdf2") != 0)
                     return nw_opt_usage_error(&export_cmd, "--kdf is scrypt or pbkdf2");
                 params.kdf = strcmp(v, "scrypt") == 0 ? NW_KS_SCRYPT : NW_KS_PBKDF2;
                 break;
-            default: /* O_COST */
+            default: /* NW_KSO_COST */
                 n = strtoul(v, &end, 10);
                 if (*v < '1' || *v > '9' || *end != '\0' || n > NW_KS_PBKDF2_C_MAX)
                     return nw_opt_usage_error(&export_cmd, "--kdf-cost wants 1..%u",

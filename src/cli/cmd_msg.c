@@ -30,7 +30,7 @@
 #define MAX_HEX_INPUT  (2 * NW_EIP712_MAX_JSON_BYTES + 4)
 
 enum mode { NW_MSG_TEXT, NW_MSG_HEX, NW_MSG_TYPED };
-enum { O_KEY = 1, O_HEX, O_JSONL, O_ADDRESS, O_SIGNATURE };
+enum { NW_MSO_KEY = 1, NW_MSO_HEX, NW_MSO_JSONL, NW_MSO_ADDRESS, NW_MSO_SIGNATURE };
 
 /* The hash a signature covers: EIP-191 of bytes or hex text, or EIP-712 of typed data. */
 static nw_err hash_input(uint8_t hash[32], struct nw_diag *diag, enum mode mode, struct nw_cur in)
@@ -223,9 +223,9 @@ out:
 }
 
 static const struct nw_opt sign_msg_opts[] = {
-    {"key-file", 'k', "FILE", O_KEY, "private key: 64 hex digits, optional 0x (mode 0600)"},
-    {"hex", 0, NULL, O_HEX, "the message is 0x-hex text (surrounding whitespace ignored)"},
-    {"jsonl", 0, NULL, O_JSONL,
+    {"key-file", 'k', "FILE", NW_MSO_KEY, "private key: 64 hex digits, optional 0x (mode 0600)"},
+    {"hex", 0, NULL, NW_MSO_HEX, "the message is 0x-hex text (surrounding whitespace ignored)"},
+    {"jsonl", 0, NULL, NW_MSO_JSONL,
      "each stdin line is {\"key\":\"0x..\",\"message\":\"text\"} or\n"
      "{\"key\":\"0x..\",\"messageHex\":\"0x..\"}; one answer line per line (lines are\n"
      "capped; a failed line prints its {\"error\":..}; exit 1 if any failed)"},
@@ -239,8 +239,8 @@ static const struct nw_opt_cmd sign_msg_cmd = {
     sign_msg_opts, "Exit: 0 ok; 1 error (JSON on stderr); 2 usage."};
 
 static const struct nw_opt sign_typed_opts[] = {
-    {"key-file", 'k', "FILE", O_KEY, "private key: 64 hex digits, optional 0x (mode 0600)"},
-    {"jsonl", 0, NULL, O_JSONL,
+    {"key-file", 'k', "FILE", NW_MSO_KEY, "private key: 64 hex digits, optional 0x (mode 0600)"},
+    {"jsonl", 0, NULL, NW_MSO_JSONL,
      "each stdin line is {\"key\":\"0x..\",\"typedData\":{...}}; one answer line per\n"
      "line (a failed line prints its {\"error\":..}; exit 1 if any failed)"},
     {NULL, 0, NULL, 0, NULL},
@@ -259,9 +259,9 @@ static int sign_cmd(const struct nw_opt_cmd *cmd, int argc, char **argv, bool ty
     int id;
     nw_opt_init(&p, cmd, argc, argv);
     while ((id = nw_opt_next(&p, &v)) > 0) {
-        key_file = id == O_KEY ? v : key_file;
-        hex |= id == O_HEX;
-        jsonl |= id == O_JSONL;
+        key_file = id == NW_MSO_KEY ? v : key_file;
+        hex |= id == NW_MSO_HEX;
+        jsonl |= id == NW_MSO_JSONL;
     }
     if (id != NW_OPT_END)
         return nw_opt_finish(&p, id);
@@ -293,9 +293,9 @@ static int cmd_sign_typed_data(int argc, char **argv)
 /* ---- verification ---- */
 
 static const struct nw_opt verify_msg_opts[] = {
-    {"address", 'a', "ADDR", O_ADDRESS, "the address that should have signed"},
-    {"signature", 's', "SIG", O_SIGNATURE, "65 bytes of 0x-hex: r || s || v (v 27/28 or 0/1)"},
-    {"hex", 0, NULL, O_HEX, "the message is 0x-hex text, as for sign-message --hex"},
+    {"address", 'a', "ADDR", NW_MSO_ADDRESS, "the address that should have signed"},
+    {"signature", 's', "SIG", NW_MSO_SIGNATURE, "65 bytes of 0x-hex: r || s || v (v 27/28 or 0/1)"},
+    {"hex", 0, NULL, NW_MSO_HEX, "the message is 0x-hex text, as for sign-message --hex"},
     {NULL, 0, NULL, 0, NULL},
 };
 static const struct nw_opt_cmd verify_msg_cmd = {
@@ -306,8 +306,8 @@ static const struct nw_opt_cmd verify_msg_cmd = {
     "Exit: 0 valid; 1 signature_mismatch (someone else signed) or an error; 2 usage."};
 
 static const struct nw_opt verify_typed_opts[] = {
-    {"address", 'a', "ADDR", O_ADDRESS, "the address that should have signed"},
-    {"signature", 's', "SIG", O_SIGNATURE, "65 bytes of 0x-hex: r || s || v (v 27/28 or 0/1)"},
+    {"address", 'a', "ADDR", NW_MSO_ADDRESS, "the address that should have signed"},
+    {"signature", 's', "SIG", NW_MSO_SIGNATURE, "65 bytes of 0x-hex: r || s || v (v 27/28 or 0/1)"},
     {NULL, 0, NULL, 0, NULL},
 };
 static const struct nw_opt_cmd verify_typed_cmd = {
@@ -335,9 +335,9 @@ static int verify_cmd(const struct nw_opt_cmd *cmd, int argc, char **argv, bool 
     int id;
     nw_opt_init(&p, cmd, argc, argv);
     while ((id = nw_opt_next(&p, &v)) > 0) {
-        addr_text = id == O_ADDRESS ? v : addr_text;
-        sig_text = id == O_SIGNATURE ? v : sig_text;
-        hex |= id == O_HEX;
+        addr_text = id == NW_MSO_ADDRESS ? v : addr_text;
+        sig_text = id == NW_MSO_SIGNATURE ? v : sig_text;
+        hex |= id == NW_MSO_HEX;
     }
     if (id != NW_OPT_END)
         return nw_opt_finish(&p, id);

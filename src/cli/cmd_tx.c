@@ -22,7 +22,15 @@
 #define STDIN_MAX      ((size_t)2 * 1024 * 1024)
 #define JSONL_LINE_MAX ((size_t)2 * 1024 * 1024)
 
-enum { O_KEY = 1, O_JSONL, O_OUT, O_ADDRESS, O_FORMAT, O_KMS_KEY, O_CONTEXT_ID };
+enum {
+    NW_TXO_KEY = 1,
+    NW_TXO_JSONL,
+    NW_TXO_OUT,
+    NW_TXO_ADDRESS,
+    NW_TXO_FORMAT,
+    NW_TXO_KMS_KEY,
+    NW_TXO_CONTEXT_ID
+};
 
 static const char EXIT_TEXT[] =
     "Exit: 0 ok; 1 error ({\"error\":{\"code\",\"message\"}} on stderr); 2 usage.";
@@ -155,13 +163,13 @@ static int run_jsonl(const struct nw_secp *secp,
 }
 
 static const struct nw_opt sign_tx_opts[] = {
-    {"key-file", 'k', "FILE", O_KEY, "private key: 64 hex digits, optional 0x (mode 0600)"},
-    {"jsonl", 0, NULL, O_JSONL,
+    {"key-file", 'k', "FILE", NW_TXO_KEY, "private key: 64 hex digits, optional 0x (mode 0600)"},
+    {"jsonl", 0, NULL, NW_TXO_JSONL,
      "one request per stdin line, one answer per stdout line: each line is a\n"
      "tx (signed with --key-file) or, without --key-file, {\"key\":\"0x..\",\"tx\":{...}};\n"
      "a failed line prints {\"error\":{...}} on stdout in its place, blank lines\n"
      "are skipped, lines are capped at 2 MiB; exit 1 if any line failed"},
-    {"format", 'f', "FMT", O_FORMAT,
+    {"format", 'f', "FMT", NW_TXO_FORMAT,
      "dict (default): web3.py's sign_transaction dict, value in ether;\n"
      "rpc: a JSON-RPC transaction object (hex quantities, value in wei), such as\n"
      "`nw decode-tx` prints (its signature fields are ignored, from is checked)"},
@@ -185,11 +193,11 @@ static int cmd_sign_tx(int argc, char **argv)
 
     nw_opt_init(&p, &sign_tx_cmd, argc, argv);
     while ((id = nw_opt_next(&p, &v)) > 0) {
-        if (id == O_KEY)
+        if (id == NW_TXO_KEY)
             key_file = v;
-        else if (id == O_JSONL)
+        else if (id == NW_TXO_JSONL)
             jsonl = true;
-        else if (id == O_FORMAT && !nw_cli_tx_format_parse(&format, v))
+        else if (id == NW_TXO_FORMAT && !nw_cli_tx_format_parse(&format, v))
             return nw_opt_usage_error(&sign_tx_cmd, "--format is dict or rpc, not '%.40s'", v);
     }
     if (id != NW_OPT_END)
@@ -230,7 +238,7 @@ out:
 }
 
 static const struct nw_opt key_only_opts[] = {
-    {"key-file", 'k', "FILE", O_KEY, "private key: 64 hex digits, optional 0x (mode 0600)"},
+    {"key-file", 'k', "FILE", NW_TXO_KEY, "private key: 64 hex digits, optional 0x (mode 0600)"},
     {NULL, 0, NULL, 0, NULL},
 };
 
@@ -254,7 +262,7 @@ static int key_and_input(
     *input = NULL;
     nw_opt_init(&p, cmd, argc, argv);
     while ((id = nw_opt_next(&p, &v)) > 0) {
-        if (id == O_KEY)
+        if (id == NW_TXO_KEY)
             *key_file = v;
     }
     if (id != NW_OPT_END)
@@ -356,7 +364,7 @@ static int cmd_decode_tx(int argc, char **argv)
 }
 
 static const struct nw_opt recover_opts[] = {
-    {"address", 'a', "ADDR", O_ADDRESS,
+    {"address", 'a', "ADDR", NW_TXO_ADDRESS,
      "the expected signer: exit 1 with signature_mismatch when someone else signed"},
     {NULL, 0, NULL, 0, NULL},
 };
@@ -376,7 +384,7 @@ static int cmd_recover_tx(int argc, char **argv)
     int id;
     nw_opt_init(&p, &recover_cmd, argc, argv);
     while ((id = nw_opt_next(&p, &v)) > 0) {
-        if (id == O_ADDRESS)
+        if (id == NW_TXO_ADDRESS)
             want_text = v;
     }
     if (id != NW_OPT_END)

@@ -18,12 +18,12 @@
 #include <nw/keccak.h>
 #include <nw/mem.h>
 
-#define DK_LEN    32
-#define SALT_MAX  128
-#define DEFAULT_N 262144u
-#define DEFAULT_C 262144u
-#define DEFAULT_R 8u
-#define DEFAULT_P 1u
+#define DK_LEN   32
+#define SALT_MAX 128
+/* The default cost of either KDF (scrypt n = 2^18, pbkdf2 c): the same number for both. */
+#define DEFAULT_COST 262144u
+#define DEFAULT_R    8u
+#define DEFAULT_P    1u
 
 struct kdf_args {
     enum nw_ks_kdf kdf;
@@ -74,7 +74,7 @@ ctr(uint8_t *out, const uint8_t *in, size_t n, const uint8_t key16[16], const ui
     EVP_CIPHER_CTX *c = EVP_CIPHER_CTX_new();
     if (c != NULL && EVP_EncryptInit_ex(c, EVP_aes_128_ctr(), NULL, key16, iv16) == 1 &&
         EVP_EncryptUpdate(c, out, &l1, in, (int)n) == 1 &&
-        EVP_EncryptFinal_ex(c, out + l1, &l2) == 1 && (size_t)(l1 + l2) == n)
+        EVP_EncryptFinal_ex(c, out + l1, &l2) == 1 && (size_t)l1 + (size_t)l2 == n)
         err = NW_OK;
     EVP_CIPHER_CTX_free(c);
     return err;
@@ -264,7 +264,7 @@ nw_err nw_ks_encrypt(struct nw_buf *out,
     nw_err err;
     memset(&a, 0, sizeof(a));
     a.kdf = params->kdf == NW_KS_PBKDF2 ? NW_KS_PBKDF2 : NW_KS_SCRYPT;
-    a.n = params->cost ? params->cost : a.kdf == NW_KS_SCRYPT ? DEFAULT_N : DEFAULT_C;
+    a.n = params->cost ? params->cost : DEFAULT_COST;
     a.r = DEFAULT_R;
     a.p = DEFAULT_P;
     memcpy(a.salt, random64, 32);

@@ -128,7 +128,6 @@ int nw_cli_decode_input(const struct nw_secp *secp, struct nw_cli_decoded *d, co
             hex = nw_cli_trim(nw_buf_cur(&text));
         }
     }
-    rc = NW_CLI_EXIT_ERR;
     if ((err = nw_hex_decode_buf(&raw, hex, false)) != NW_OK) {
         rc = nw_cli_fail_err(err, "the raw transaction must be hex (0x optional)");
         goto out;

@@ -68,6 +68,7 @@ int nw_cli_fail_errf(nw_err err, const char *fmt, ...)
     char detail[512];
     va_list ap;
     va_start(ap, fmt);
+    // NOLINTNEXTLINE(clang-analyzer-valist.Uninitialized): false positive, va_start above
     (void)vsnprintf(detail, sizeof(detail), fmt, ap);
     va_end(ap);
     return nw_cli_fail_err(err, detail);
