@@ -21,6 +21,7 @@ echo "$cmds" | while IFS= read -r c; do
         ! grep -q -- '--version' "$dir/h"; then
         echo "FAIL nw $c --help (exit $rc)"; exit 1
     fi
+    # shellcheck disable=SC2086  # $c is "cmd" or "cmd sub": two words on purpose
     "$nw" $c --version | grep -q '^nw [0-9]' || { echo "FAIL nw $c --version"; exit 1; }
 done
 check "every command: --help on stdout, exit 0; --version" $?
