@@ -90,11 +90,11 @@ static nw_err init_sync(struct nw_store *s)
         pthread_mutex_destroy(&s->mu);
         return NW_ERR_NOMEM;
     }
-    nw_err err = store_cond_init(&s->pool_cv);
+    nw_err err = nw_store_cond_init(&s->pool_cv);
     if (err == NW_OK) {
-        err = store_cond_init(&s->a_work);
+        err = nw_store_cond_init(&s->a_work);
         if (err == NW_OK) {
-            err = store_cond_init(&s->a_done);
+            err = nw_store_cond_init(&s->a_done);
             if (err != NW_OK)
                 pthread_cond_destroy(&s->a_work);
         }
@@ -142,11 +142,11 @@ nw_err nw_store_open(struct nw_store **out, const struct nw_store_config *cfg, s
         nw_free(s);
         return nw_diag_set(diag, err, "store: cannot create locks");
     }
-    err = store_connect(s, &s->pool[0], store_now_ms() + s->connect_timeout_ms, diag);
+    err = nw_store_connect(s, &s->pool[0], nw_store_now_ms() + s->connect_timeout_ms, diag);
     if (err == NW_OK)
-        err = store_migrate(s, &s->pool[0], store_now_ms() + MIGRATE_WAIT_MS, diag);
+        err = nw_store_migrate(s, &s->pool[0], nw_store_now_ms() + MIGRATE_WAIT_MS, diag);
     if (err == NW_OK) {
-        err = store_audit_start(s);
+        err = nw_store_audit_start(s);
         if (err != NW_OK)
             nw_diag_set(diag, err, "store: cannot start the audit writer");
     }
@@ -162,10 +162,10 @@ void nw_store_free(struct nw_store *s)
 {
     if (s == NULL)
         return;
-    store_audit_stop(s);
-    store_disconnect(&s->a_conn);
+    nw_store_audit_stop(s);
+    nw_store_disconnect(&s->a_conn);
     for (int i = 0; i < STORE_POOL; i++)
-        store_disconnect(&s->pool[i]);
+        nw_store_disconnect(&s->pool[i]);
     pthread_cond_destroy(&s->pool_cv);
     pthread_cond_destroy(&s->a_work);
     pthread_cond_destroy(&s->a_done);
@@ -225,15 +225,15 @@ static nw_err demo_run(struct store_conn *c, void *ctx, int64_t deadline_ms)
              " VALUES ('master_key', 'Super important key'), ('secondary_key', 'Less important"
              " key'), ('backup_key', 'Somehow important key')",
              d->table, d->table);
-    nw_err err = store_exec(c, &res, sql, 0, NULL, NULL, NULL, 0, deadline_ms);
-    if (err == NW_ERR_STORE_QUERY && strcmp(store_sqlstate(res), "42P07") == 0)
+    nw_err err = nw_store_exec(c, &res, sql, 0, NULL, NULL, NULL, 0, deadline_ms);
+    if (err == NW_ERR_STORE_QUERY && strcmp(nw_store_sqlstate(res), "42P07") == 0)
         err = NW_ERR_EXISTS;
     PQclear(res);
     if (err != NW_OK)
         return err;
     snprintf(sql, sizeof(sql), "SELECT key_id, key_name, key_description FROM %s ORDER BY key_id",
              d->table);
-    err = store_exec(c, &res, sql, 0, NULL, NULL, NULL, 0, deadline_ms);
+    err = nw_store_exec(c, &res, sql, 0, NULL, NULL, NULL, 0, deadline_ms);
     for (int r = 0; err == NW_OK && r < PQntuples(res); r++) {
         char name[120], desc[220], line[360];
         py_repr(name, sizeof(name), PQgetvalue(res, r, 1));
@@ -252,5 +252,5 @@ nw_err nw_store_demo(struct nw_store *s,
 {
     struct demo_ctx d = {.print = print, .print_ctx = ctx};
     snprintf(d.table, sizeof(d.table), "key_storage_%u", 1000u + random_suffix % 9000u);
-    return store_with_conn(s, demo_run, &d, store_now_ms() + 30000);
+    return nw_store_with_conn(s, demo_run, &d, nw_store_now_ms() + 30000);
 }
