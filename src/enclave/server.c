@@ -368,7 +368,7 @@ static void accept_one(struct server *s, int lfd)
     pthread_t t;
     (void)pthread_attr_init(&attr);
     (void)pthread_attr_setdetachstate(&attr, PTHREAD_CREATE_DETACHED);
-    (void)pthread_attr_setstacksize(&attr, 256 * 1024);
+    (void)pthread_attr_setstacksize(&attr, (size_t)256 * 1024);
     if (pthread_create(&t, &attr, reader_main, c) != 0) {
         nw_log(NW_LOG_WARN, "conn_refused", "reason", "thread", NULL);
         conn_put(c);

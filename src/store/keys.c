@@ -16,7 +16,7 @@
  "SELECT id::text, address, ciphertext, kms_key_arn, label," \
  " floor(extract(epoch FROM created_at) * 1000)::int8,"      \
  " coalesce(floor(extract(epoch FROM disabled_at) * 1000)::int8, 0) FROM nw_keys "
-#define KEY_CIPHERTEXT_MAX (64 * 1024)
+#define KEY_CIPHERTEXT_MAX ((size_t)64 * 1024)
 
 static bool is_hex(char ch)
 {
