@@ -71,7 +71,9 @@ nw_err nw_store_diag(
             continue;
         }
         char ch = msg[i++];
-        text[n++] = (ch == '\n' || ch == '\r' || ch == '\t') ? ' ' : ch;
+        if (ch == '\n' || ch == '\r' || ch == '\t')
+            ch = ' ';
+        text[n++] = ch;
     }
     while (n > 0 && text[n - 1] == ' ')
         n--;
