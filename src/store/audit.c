@@ -215,7 +215,7 @@ commit_batch(struct nw_store *s, struct audit_entry **e, size_t n, int64_t deadl
     for (size_t i = 0; i < n && err == NW_OK; i++) {
         const struct nw_audit_row *r = &e[i]->row;
         const char **p = &v[1 + i * AUDIT_FIELDS];
-        snprintf(at[i], sizeof(at[i]), "%lld", (long long)r->at_ms);
+        (void)snprintf(at[i], sizeof(at[i]), "%lld", (long long)r->at_ms); /* fits */
         p[0] = at[i];
         p[1] = or_null(r->request_id);
         p[2] = r->op;

@@ -200,11 +200,12 @@ nw_err nw_store_connect(struct nw_store *s,
             strncmp(msg, "connection to server", 20) == 0 ? strstr(msg, "failed: ") : NULL;
         if (cut != NULL)
             msg = cut + 8;
-        snprintf(where, sizeof(where), "%s %s (%s port %s): ",
-                 err == NW_ERR_TIMEOUT ? "connection timed out:"
-                 : tls_failure(msg)    ? "TLS verification failed:"
-                                       : "cannot connect:",
-                 s->host, s->hostaddr ? s->hostaddr : s->host, s->port_text);
+        /* A message prefix: a very long host name may be cut. */
+        (void)snprintf(where, sizeof(where), "%s %s (%s port %s): ",
+                       err == NW_ERR_TIMEOUT ? "connection timed out:"
+                       : tls_failure(msg)    ? "TLS verification failed:"
+                                             : "cannot connect:",
+                       s->host, s->hostaddr ? s->hostaddr : s->host, s->port_text);
         nw_store_diag(s, diag, NW_ERR_DB_UNAVAILABLE, where, err == NW_ERR_TIMEOUT ? "" : msg);
         PQfinish(pg);
         note_failure(s);

@@ -121,7 +121,7 @@ static nw_err do_insert(struct store_conn *c, void *ctx, int64_t deadline_ms)
 {
     struct insert_ctx *x = ctx;
     char created[24];
-    snprintf(created, sizeof(created), "%lld", (long long)x->row->created_ms);
+    (void)snprintf(created, sizeof(created), "%lld", (long long)x->row->created_ms); /* fits */
     const char *v[6] = {
         x->id,         x->address, (const char *)x->row->ciphertext, x->row->kms_key_arn,
         x->row->label, created};
@@ -213,7 +213,7 @@ static nw_err do_list(struct store_conn *c, void *ctx, int64_t deadline_ms)
 {
     struct list_ctx *x = ctx;
     char limit[24];
-    snprintf(limit, sizeof(limit), "%zu", x->max);
+    (void)snprintf(limit, sizeof(limit), "%zu", x->max); /* holds any size_t */
     const char *v[1] = {limit};
     PGresult *res = NULL;
     nw_err err = nw_store_exec(c, &res,

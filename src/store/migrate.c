@@ -59,7 +59,7 @@ fail(struct nw_store *s, struct nw_diag *diag, nw_err err, const char *what, PGr
     char prefix[96];
     if (err == NW_ERR_DB_UNAVAILABLE)
         return nw_diag_set(diag, err, "migration: database connection lost during %s", what);
-    snprintf(prefix, sizeof(prefix), "migration: %s failed: ", what);
+    (void)snprintf(prefix, sizeof(prefix), "migration: %s failed: ", what); /* a message */
     nw_store_diag(s, diag, NW_ERR_STORE_MIGRATE, prefix, res ? PQresultErrorMessage(res) : "");
     return NW_ERR_STORE_MIGRATE;
 }
@@ -97,8 +97,11 @@ apply(struct nw_store *s, struct store_conn *c, int v, int64_t deadline_ms, stru
 {
     char what[48];
     char record[96];
-    snprintf(what, sizeof(what), "version %d", v);
-    snprintf(record, sizeof(record), "INSERT INTO nw_schema_version (version) VALUES (%d)", v);
+    (void)snprintf(what, sizeof(what), "version %d", v); /* holds any int */
+    int n =
+        snprintf(record, sizeof(record), "INSERT INTO nw_schema_version (version) VALUES (%d)", v);
+    if (n < 0 || (size_t)n >= sizeof(record)) /* a cut statement would be different SQL */
+        return nw_diag_set(diag, NW_ERR_STORE_MIGRATE, "migration: %s: statement too long", what);
 
     NW_TRY(run(s, c, "BEGIN", what, deadline_ms, diag));
     nw_err err = run(s, c, migrations[v - 1], what, deadline_ms, diag);
