@@ -71,42 +71,46 @@ static bool parse_long(const char *s, long lo, long hi, long *out)
 }
 
 enum {
-    O_STATE = 1,
-    O_LISTEN,
-    O_IMDS_LISTEN,
-    O_REGION,
-    O_ACCOUNT,
-    O_INSTANCE_ROLE,
-    O_INSTANCE_ID,
-    O_CRED_LIFETIME,
-    O_SKEW,
-    O_LOG_LEVEL,
-    O_RECORD,
-    O_LOG_JSON,
-    O_NSM_SOCKET,
-    O_NSM_MEASURE,
-    O_NSM_ROLE,
-    O_NSM_DEBUG,
+    NW_DV_O_STATE = 1,
+    NW_DV_O_LISTEN,
+    NW_DV_O_IMDS_LISTEN,
+    NW_DV_O_REGION,
+    NW_DV_O_ACCOUNT,
+    NW_DV_O_INSTANCE_ROLE,
+    NW_DV_O_INSTANCE_ID,
+    NW_DV_O_CRED_LIFETIME,
+    NW_DV_O_SKEW,
+    NW_DV_O_LOG_LEVEL,
+    NW_DV_O_RECORD,
+    NW_DV_O_LOG_JSON,
+    NW_DV_O_NSM_SOCKET,
+    NW_DV_O_NSM_MEASURE,
+    NW_DV_O_NSM_ROLE,
+    NW_DV_O_NSM_DEBUG,
 };
 
 static const struct nw_opt OPTS[] = {
-    {"state", 0, "DIR", O_STATE, "state directory (keys, secrets, roles, env); created 0700"},
-    {"listen", 0, "ADDR", O_LISTEN, "KMS and Secrets Manager over HTTPS (default tcp:127.0.0.1:0)"},
-    {"imds-listen", 0, "ADDR", O_IMDS_LISTEN, "IMDSv2 over HTTP (default tcp:127.0.0.1:0)"},
-    {"region", 0, "R", O_REGION, "region of ARNs and endpoints (default us-east-1)"},
-    {"account", 0, "ID", O_ACCOUNT, "12-digit account id (default 111122223333)"},
-    {"instance-role", 0, "NAME", O_INSTANCE_ROLE,
+    {"state", 0, "DIR", NW_DV_O_STATE, "state directory (keys, secrets, roles, env); created 0700"},
+    {"listen", 0, "ADDR", NW_DV_O_LISTEN,
+     "KMS and Secrets Manager over HTTPS (default tcp:127.0.0.1:0)"},
+    {"imds-listen", 0, "ADDR", NW_DV_O_IMDS_LISTEN, "IMDSv2 over HTTP (default tcp:127.0.0.1:0)"},
+    {"region", 0, "R", NW_DV_O_REGION, "region of ARNs and endpoints (default us-east-1)"},
+    {"account", 0, "ID", NW_DV_O_ACCOUNT, "12-digit account id (default 111122223333)"},
+    {"instance-role", 0, "NAME", NW_DV_O_INSTANCE_ROLE,
      "the IMDS instance role (default nw-instance-role)"},
-    {"instance-id", 0, "ID", O_INSTANCE_ID, "the IMDS instance id"},
-    {"cred-lifetime-s", 0, "N", O_CRED_LIFETIME, "lifetime of issued credentials, 2..43200 s"},
-    {"skew-s", 0, "N", O_SKEW, "allowed request clock skew, 1..86400 s (default 300)"},
-    {"log-level", 0, "L", O_LOG_LEVEL, "debug, info (default), warn, error"},
-    {"log-json", 0, NULL, O_LOG_JSON, "log JSON lines instead of text"},
-    {"record", 0, "FILE", O_RECORD, "tests: append request/response JSON lines (secrets too)"},
-    {"nsm-socket", 0, "PATH", O_NSM_SOCKET, "serve the NSM simulator on this unix socket"},
-    {"nsm-measure", 0, "FILE", O_NSM_MEASURE, "measure FILE into PCR0/1/2 (nitro-cli's formula)"},
-    {"nsm-role-arn", 0, "ARN", O_NSM_ROLE, "the simulated instance role ARN (PCR3)"},
-    {"nsm-debug", 0, NULL, O_NSM_DEBUG, "a debug-mode enclave (PCR0-3 zero)"},
+    {"instance-id", 0, "ID", NW_DV_O_INSTANCE_ID, "the IMDS instance id"},
+    {"cred-lifetime-s", 0, "N", NW_DV_O_CRED_LIFETIME,
+     "lifetime of issued credentials, 2..43200 s"},
+    {"skew-s", 0, "N", NW_DV_O_SKEW, "allowed request clock skew, 1..86400 s (default 300)"},
+    {"log-level", 0, "L", NW_DV_O_LOG_LEVEL, "debug, info (default), warn, error"},
+    {"log-json", 0, NULL, NW_DV_O_LOG_JSON, "log JSON lines instead of text"},
+    {"record", 0, "FILE", NW_DV_O_RECORD,
+     "tests: append request/response JSON lines (secrets too)"},
+    {"nsm-socket", 0, "PATH", NW_DV_O_NSM_SOCKET, "serve the NSM simulator on this unix socket"},
+    {"nsm-measure", 0, "FILE", NW_DV_O_NSM_MEASURE,
+     "measure FILE into PCR0/1/2 (nitro-cli's formula)"},
+    {"nsm-role-arn", 0, "ARN", NW_DV_O_NSM_ROLE, "the simulated instance role ARN (PCR3)"},
+    {"nsm-debug", 0, NULL, NW_DV_O_NSM_DEBUG, "a debug-mode enclave (PCR0-3 zero)"},
     {NULL, 0, NULL, 0, NULL},
 };
 
@@ -132,50 +136,50 @@ static bool apply(struct opts *o, const struct nw_opt_cmd *cmd, int id, const ch
 {
     bool ok = true;
     switch (id) {
-        case O_STATE:
+        case NW_DV_O_STATE:
             ok = copy_opt(o->cfg.state_dir, sizeof(o->cfg.state_dir), v);
             break;
-        case O_LISTEN:
+        case NW_DV_O_LISTEN:
             o->listen = v;
             break;
-        case O_IMDS_LISTEN:
+        case NW_DV_O_IMDS_LISTEN:
             o->imds_listen = v;
             break;
-        case O_REGION:
+        case NW_DV_O_REGION:
             ok = copy_opt(o->cfg.region, sizeof(o->cfg.region), v);
             break;
-        case O_ACCOUNT:
+        case NW_DV_O_ACCOUNT:
             ok = strlen(v) == NW_DV_ACCOUNT_LEN && strspn(v, "0123456789") == NW_DV_ACCOUNT_LEN &&
                  copy_opt(o->cfg.account, sizeof(o->cfg.account), v);
             break;
-        case O_INSTANCE_ROLE:
+        case NW_DV_O_INSTANCE_ROLE:
             ok = copy_opt(o->cfg.instance_role, sizeof(o->cfg.instance_role), v);
             break;
-        case O_INSTANCE_ID:
+        case NW_DV_O_INSTANCE_ID:
             ok = copy_opt(o->cfg.instance_id, sizeof(o->cfg.instance_id), v);
             break;
-        case O_CRED_LIFETIME:
+        case NW_DV_O_CRED_LIFETIME:
             ok = parse_long(v, 2, 43200, &o->cfg.cred_lifetime_s);
             break;
-        case O_SKEW:
+        case NW_DV_O_SKEW:
             ok = parse_long(v, 1, 86400, &o->cfg.skew_s);
             break;
-        case O_LOG_LEVEL:
+        case NW_DV_O_LOG_LEVEL:
             ok = nw_log_level_parse(v, &o->level);
             break;
-        case O_RECORD:
+        case NW_DV_O_RECORD:
             o->record = v;
             break;
-        case O_LOG_JSON:
+        case NW_DV_O_LOG_JSON:
             o->json = true;
             break;
-        case O_NSM_SOCKET:
+        case NW_DV_O_NSM_SOCKET:
             o->nsm_socket = v;
             break;
-        case O_NSM_MEASURE:
+        case NW_DV_O_NSM_MEASURE:
             o->nsm_measure = v;
             break;
-        case O_NSM_ROLE:
+        case NW_DV_O_NSM_ROLE:
             o->nsm_role_arn = v;
             break;
         default:

@@ -17,21 +17,33 @@
 
 #include "enclave_int.h"
 
-enum { O_LISTEN = 1, O_LOOPBACK, O_WORKERS, O_QUEUE, O_DEADLINE, O_DEMO, O_LOGFMT, O_LOGLEVEL };
+enum {
+    NW_ENC_O_LISTEN = 1,
+    NW_ENC_O_LOOPBACK,
+    NW_ENC_O_WORKERS,
+    NW_ENC_O_QUEUE,
+    NW_ENC_O_DEADLINE,
+    NW_ENC_O_DEMO,
+    NW_ENC_O_LOGFMT,
+    NW_ENC_O_LOGLEVEL
+};
 
 static const struct nw_opt options[] = {
-    {"listen", 'l', "ADDR", O_LISTEN, "where to take frames (default " NW_ENC_DEFAULT_LISTEN ")"},
-    {"bring-up-loopback", 0, NULL, O_LOOPBACK, "set interface lo up (ioctl) before anything else"},
-    {"workers", 'w', "N", O_WORKERS, "worker threads (default 4)"},
-    {"queue", 'q', "N", O_QUEUE, "queued requests before answering overloaded (default 256)"},
-    {"deadline-ms", 0, "MS", O_DEADLINE,
+    {"listen", 'l', "ADDR", NW_ENC_O_LISTEN,
+     "where to take frames (default " NW_ENC_DEFAULT_LISTEN ")"},
+    {"bring-up-loopback", 0, NULL, NW_ENC_O_LOOPBACK,
+     "set interface lo up (ioctl) before anything else"},
+    {"workers", 'w', "N", NW_ENC_O_WORKERS, "worker threads (default 4)"},
+    {"queue", 'q', "N", NW_ENC_O_QUEUE,
+     "queued requests before answering overloaded (default 256)"},
+    {"deadline-ms", 0, "MS", NW_ENC_O_DEADLINE,
      "per-request deadline, also the most a request may ask\n"
      "(default 30000)"},
-    {"db-demo", 0, NULL, O_DEMO,
+    {"db-demo", 0, NULL, NW_ENC_O_DEMO,
      "on the first configure with a database, run the seed's\n"
      "key_storage demo and print its rows on stdout"},
-    {"log-format", 0, "json|text", O_LOGFMT, "log line format on stderr (default json)"},
-    {"log-level", 0, "LEVEL", O_LOGLEVEL, "debug, info (default), warn, error"},
+    {"log-format", 0, "json|text", NW_ENC_O_LOGFMT, "log line format on stderr (default json)"},
+    {"log-level", 0, "LEVEL", NW_ENC_O_LOGLEVEL, "debug, info (default), warn, error"},
     {NULL, 0, NULL, 0, NULL},
 };
 
@@ -77,29 +89,29 @@ static int parse_opts(struct nw_enc_opts *o, int argc, char **argv)
     while ((id = nw_opt_next(&p, &v)) > 0) {
         int bad = 0;
         switch (id) {
-            case O_LISTEN:
+            case NW_ENC_O_LISTEN:
                 o->listen = v;
                 break;
-            case O_LOOPBACK:
+            case NW_ENC_O_LOOPBACK:
                 o->bring_up_loopback = true;
                 break;
-            case O_WORKERS:
+            case NW_ENC_O_WORKERS:
                 bad = parse_int(v, 1, 256, &o->workers);
                 break;
-            case O_QUEUE:
+            case NW_ENC_O_QUEUE:
                 bad = parse_int(v, 1, 100000, &o->queue);
                 break;
-            case O_DEADLINE:
+            case NW_ENC_O_DEADLINE:
                 bad = parse_int(v, 1, 600000, &o->deadline_ms);
                 break;
-            case O_DEMO:
+            case NW_ENC_O_DEMO:
                 o->db_demo = true;
                 break;
-            case O_LOGFMT:
+            case NW_ENC_O_LOGFMT:
                 bad = strcmp(v, "json") == 0 ? 0 : strcmp(v, "text") == 0 ? 0 : -1;
                 o->log_json = strcmp(v, "json") == 0;
                 break;
-            case O_LOGLEVEL:
+            case NW_ENC_O_LOGLEVEL:
                 o->log_level = v;
                 break;
             default:

@@ -20,7 +20,7 @@
 
 #define ATTEST_PREFIX   "nw-attest-v1\n"
 #define NONCE_MAX_BYTES 512
-#define DOC_MAX         (64 * 1024)
+#define DOC_MAX         ((size_t)64 * 1024)
 
 static json_t *vault_stats_json(struct nw_vault *v)
 {

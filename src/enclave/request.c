@@ -89,7 +89,9 @@ nw_err nw_enc_req_parse(struct nw_enc_req *r,
         return nw_diag_set(diag, NW_ERR_BAD_REQUEST, "field 'v' must be 1");
     const char *op = NULL;
     NW_TRY(nw_enc_get_str(r->root, diag, "op", NW_ENC_OP_MAX, &op, true));
-    if (!op_name_ok(op))
+    /* A required field is set whenever NW_OK comes back; said for the analyzer, which cannot
+     * see that nw_diag_set returns its code. */
+    if (op == NULL || !op_name_ok(op))
         return nw_diag_set(diag, NW_ERR_BAD_REQUEST, "field 'op' is not an operation name");
     memcpy(r->op, op, strlen(op) + 1);
     int64_t dl = 0;

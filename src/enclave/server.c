@@ -310,7 +310,9 @@ static void *reader_main(void *arg)
     for (;;) {
         struct job *j = NULL;
         nw_err err = read_frame(c, &j);
-        if (err == NW_ERR_WIRE_LENGTH) {
+        /* read_frame hands over the job with NW_ERR_WIRE_LENGTH (j != NULL said for the
+         * analyzer, which cannot see that nw_io_read_full never returns that code). */
+        if (err == NW_ERR_WIRE_LENGTH && j != NULL) {
             (void)conn_push(c, j, false);
             nw_enc_answer_bad(e, &j->answer, NULL, NW_ERR_BAD_REQUEST,
                               "frame length must be 1 to 1048576 bytes");
@@ -368,7 +370,7 @@ static void accept_one(struct server *s, int lfd)
     pthread_t t;
     (void)pthread_attr_init(&attr);
     (void)pthread_attr_setdetachstate(&attr, PTHREAD_CREATE_DETACHED);
-    (void)pthread_attr_setstacksize(&attr, 256 * 1024);
+    (void)pthread_attr_setstacksize(&attr, (size_t)256 * 1024);
     if (pthread_create(&t, &attr, reader_main, c) != 0) {
         nw_log(NW_LOG_WARN, "conn_refused", "reason", "thread", NULL);
         conn_put(c);

@@ -255,7 +255,7 @@ static nw_err resolve_secret(struct call *c, json_t *req)
         return nw_diag_set(&c->diag, NW_ERR_BAD_REQUEST,
                            "give secret_id or encrypted_key, not both");
     struct nw_buf v;
-    nw_buf_init(&v, 64 * 1024, true);
+    nw_buf_init(&v, (size_t)64 * 1024, true);
     nw_err err = nw_host_secret_get(c->ctx->secrets, &v, json_string_value(sid), false, &c->diag);
     size_t a = 0, z = v.len;
     while (err == NW_OK && a < z && isspace(v.ptr[a]))

@@ -225,7 +225,7 @@ static void defaults(struct nw_host_config *cfg)
     cfg->pool_size = 8;
     cfg->threads = 4;
     cfg->max_connections = 1024;
-    cfg->max_body_bytes = 256 * 1024;
+    cfg->max_body_bytes = (size_t)256 * 1024;
     cfg->idle_timeout_s = 30;
     cfg->request_timeout_ms = 10000;
     cfg->enclave_timeout_ms = 10000;

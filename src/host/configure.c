@@ -6,7 +6,9 @@
  * connection; any --db-* option overrides the secret's field (the port in particular: the
  * enclave reaches the database through its local nw-proxy, not at the RDS port).
  */
+#include <errno.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include <nw/mem.h>
@@ -39,11 +41,22 @@ static nw_err password_from_file(json_t *db, const char *path, struct nw_diag *d
     return err;
 }
 
+/* A port given as a JSON string: the whole string a decimal number (0 when it is not one). */
+static long long port_from_text(const char *text)
+{
+    char *end = NULL;
+    errno = 0;
+    long long p = strtoll(text, &end, 10);
+    if (errno != 0 || end == text || *end != '\0')
+        return 0;
+    return p;
+}
+
 /* db fields from the RDS secret (JSON). */
 static nw_err from_secret(struct nw_host_ctx *ctx, json_t *db, struct nw_diag *d)
 {
     struct nw_buf v;
-    nw_buf_init(&v, 64 * 1024, true);
+    nw_buf_init(&v, (size_t)64 * 1024, true);
     nw_err err = nw_host_secret_get(ctx->secrets, &v, ctx->cfg->db_secret_id, false, d);
     json_t *s = NULL;
     if (err == NW_OK) {
@@ -60,8 +73,8 @@ static nw_err from_secret(struct nw_host_ctx *ctx, json_t *db, struct nw_diag *d
     if (err == NW_OK) {
         const json_t *port = json_object_get(s, "port");
         long long p = json_is_integer(port) ? json_integer_value(port) : 5432;
-        if (json_is_string(port) && sscanf(json_string_value(port), "%lld", &p) != 1)
-            p = 0;
+        if (json_is_string(port))
+            p = port_from_text(json_string_value(port));
         if (p < 1 || p > 65535)
             err = nw_diag_set(d, NW_ERR_DB_SECRET_FORMAT, "the RDS secret's port is invalid");
         else if (json_object_set(db, "user", json_object_get(s, "username")) != 0 ||

@@ -177,7 +177,7 @@ int main(int argc, char **argv)
         return 2;
     }
     if (cfg.help || cfg.version) {
-        nw_buf_init(&help, 64 * 1024, false);
+        nw_buf_init(&help, (size_t)64 * 1024, false);
         if (cfg.version)
             (void)puts(NW_HOST_VERSION_TEXT);
         else if (nw_host_config_help(&help) == NW_OK && nw_buf_cstr(&help) == NW_OK)
@@ -196,9 +196,9 @@ int main(int argc, char **argv)
     (void)sigaddset(&set, SIGTERM);
     (void)pthread_sigmask(SIG_BLOCK, &set, NULL);
     (void)signal(SIGPIPE, SIG_IGN);
-    nw_buf_init(&cert, 1024 * 1024, false);
-    nw_buf_init(&key, 1024 * 1024, true);
-    nw_buf_init(&ca, 1024 * 1024, false);
+    nw_buf_init(&cert, (size_t)1024 * 1024, false);
+    nw_buf_init(&key, (size_t)1024 * 1024, true);
+    nw_buf_init(&ca, (size_t)1024 * 1024, false);
     if (read_file(&cert, cfg.tls_cert) != NW_OK)
         rc = fail("--tls-cert", "cannot read the file");
     else if (read_file(&key, cfg.tls_key) != NW_OK)

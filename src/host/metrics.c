@@ -15,7 +15,7 @@
 #define ROUTES_MAX   32
 #define LABEL_MAX    48
 
-enum family { FAM_REQUESTS, FAM_RELAY, FAM_SECRET };
+enum family { NW_HOST_FAM_REQUESTS, NW_HOST_FAM_RELAY, NW_HOST_FAM_SECRET };
 
 static const char *const family_name[] = {"nw_host_requests_total", "nw_host_kms_relay_calls_total",
                                           "nw_host_secret_cache_total"};
@@ -96,7 +96,7 @@ void nw_host_metrics_request(struct nw_host_metrics *m,
                              int64_t duration_us)
 {
     (void)pthread_mutex_lock(&m->mu);
-    bump(m, FAM_REQUESTS, route, code);
+    bump(m, NW_HOST_FAM_REQUESTS, route, code);
     struct hist *h = NULL;
     for (size_t i = 0; i < m->n_h && h == NULL; i++)
         if (strcmp(m->h[i].route, route) == 0)
@@ -118,14 +118,14 @@ void nw_host_metrics_request(struct nw_host_metrics *m,
 void nw_host_metrics_relay(struct nw_host_metrics *m, const char *target, const char *outcome)
 {
     (void)pthread_mutex_lock(&m->mu);
-    bump(m, FAM_RELAY, target, outcome);
+    bump(m, NW_HOST_FAM_RELAY, target, outcome);
     (void)pthread_mutex_unlock(&m->mu);
 }
 
 void nw_host_metrics_secret(struct nw_host_metrics *m, const char *outcome)
 {
     (void)pthread_mutex_lock(&m->mu);
-    bump(m, FAM_SECRET, outcome, NULL);
+    bump(m, NW_HOST_FAM_SECRET, outcome, NULL);
     (void)pthread_mutex_unlock(&m->mu);
 }
 

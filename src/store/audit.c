@@ -215,7 +215,7 @@ commit_batch(struct nw_store *s, struct audit_entry **e, size_t n, int64_t deadl
     for (size_t i = 0; i < n && err == NW_OK; i++) {
         const struct nw_audit_row *r = &e[i]->row;
         const char **p = &v[1 + i * AUDIT_FIELDS];
-        snprintf(at[i], sizeof(at[i]), "%lld", (long long)r->at_ms);
+        (void)snprintf(at[i], sizeof(at[i]), "%lld", (long long)r->at_ms); /* fits */
         p[0] = at[i];
         p[1] = or_null(r->request_id);
         p[2] = r->op;
@@ -233,7 +233,7 @@ commit_batch(struct nw_store *s, struct audit_entry **e, size_t n, int64_t deadl
             {"SELECT pg_advisory_xact_lock(" AUDIT_LOCK_KEY ")", 0, NULL},
             {(const char *)sql.ptr, (int)(1 + n * AUDIT_FIELDS), v},
         };
-        err = store_exec_pipeline(&s->a_conn, stmts, 2, deadline, sent);
+        err = nw_store_exec_pipeline(&s->a_conn, stmts, 2, deadline, sent);
     }
     nw_buf_clear(&sql);
     return err;
@@ -262,7 +262,7 @@ static void settle(struct nw_store *s, size_t n, nw_err result)
 
 static int64_t writer_deadline(struct nw_store *s, int64_t bound_ms)
 {
-    int64_t d = store_now_ms() + bound_ms;
+    int64_t d = nw_store_now_ms() + bound_ms;
     return s->a_stopping && s->a_stop_deadline < d ? s->a_stop_deadline : d;
 }
 
@@ -282,8 +282,8 @@ static void write_once(struct nw_store *s)
     nw_err err = NW_OK;
     bool sent = false;
     for (int attempt = 0; attempt < 2; attempt++) {
-        bool reused = store_conn_alive(&s->a_conn);
-        err = reused ? NW_OK : store_connect(s, &s->a_conn, cdeadline, NULL);
+        bool reused = nw_store_conn_alive(&s->a_conn);
+        err = reused ? NW_OK : nw_store_connect(s, &s->a_conn, cdeadline, NULL);
         if (err == NW_OK)
             err = commit_batch(s, batch, n, deadline, &sent);
         /* Only a dead reused connection that sent nothing is worth an immediate retry. */
@@ -307,14 +307,14 @@ static void write_once(struct nw_store *s)
     pthread_mutex_lock(&s->mu);
     int64_t retry = s->retry_at_ms;
     pthread_mutex_unlock(&s->mu);
-    int64_t wake = store_now_ms() + STORE_BACKOFF_MIN;
+    int64_t wake = nw_store_now_ms() + STORE_BACKOFF_MIN;
     if (retry > wake)
         wake = retry;
     if (s->a_stopping && wake > s->a_stop_deadline)
         wake = s->a_stop_deadline;
     struct timespec ts;
-    store_abstime(&ts, wake);
-    while (!s->a_stopping && store_now_ms() < wake)
+    nw_store_abstime(&ts, wake);
+    while (!s->a_stopping && nw_store_now_ms() < wake)
         pthread_cond_timedwait(&s->a_work, &s->amu, &ts);
 }
 
@@ -325,7 +325,7 @@ static void *writer_main(void *arg)
     for (;;) {
         while (s->a_head == NULL && !s->a_stopping)
             pthread_cond_wait(&s->a_work, &s->amu);
-        if (s->a_head == NULL || (s->a_stopping && store_now_ms() >= s->a_stop_deadline))
+        if (s->a_head == NULL || (s->a_stopping && nw_store_now_ms() >= s->a_stop_deadline))
             break;
         write_once(s);
     }
@@ -333,11 +333,11 @@ static void *writer_main(void *arg)
     size_t left = s->a_count;
     settle(s, left, NW_ERR_DB_UNAVAILABLE);
     pthread_mutex_unlock(&s->amu);
-    store_disconnect(&s->a_conn);
+    nw_store_disconnect(&s->a_conn);
     return NULL;
 }
 
-nw_err store_audit_start(struct nw_store *s)
+nw_err nw_store_audit_start(struct nw_store *s)
 {
     if (s->audit_mode == NW_AUDIT_OFF)
         return NW_OK;
@@ -347,13 +347,13 @@ nw_err store_audit_start(struct nw_store *s)
     return NW_OK;
 }
 
-void store_audit_stop(struct nw_store *s)
+void nw_store_audit_stop(struct nw_store *s)
 {
     if (!s->a_writer_started)
         return;
     pthread_mutex_lock(&s->amu);
     s->a_stopping = true;
-    s->a_stop_deadline = store_now_ms() + AUDIT_FLUSH_MS;
+    s->a_stop_deadline = nw_store_now_ms() + AUDIT_FLUSH_MS;
     pthread_cond_broadcast(&s->a_work);
     pthread_mutex_unlock(&s->amu);
     pthread_join(s->a_writer, NULL);
@@ -392,7 +392,7 @@ static void enqueue(struct nw_store *s, struct audit_entry *e)
 static nw_err audit_required(struct nw_store *s, struct audit_entry *e, int64_t deadline_ms)
 {
     struct timespec ts;
-    store_abstime(&ts, deadline_ms);
+    nw_store_abstime(&ts, deadline_ms);
     pthread_mutex_lock(&s->amu);
     if (s->a_stopping) {
         pthread_mutex_unlock(&s->amu);
@@ -400,7 +400,7 @@ static nw_err audit_required(struct nw_store *s, struct audit_entry *e, int64_t 
         return NW_ERR_DB_UNAVAILABLE;
     }
     enqueue(s, e);
-    while (!e->done && store_now_ms() < deadline_ms)
+    while (!e->done && nw_store_now_ms() < deadline_ms)
         pthread_cond_timedwait(&s->a_done, &s->amu, &ts);
     nw_err err = e->result;
     bool own = true;

@@ -17,14 +17,14 @@
 
 #include "store_int.h"
 
-int64_t store_now_ms(void)
+int64_t nw_store_now_ms(void)
 {
     struct timespec ts;
     clock_gettime(CLOCK_MONOTONIC, &ts);
     return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
 }
 
-void store_abstime(struct timespec *ts, int64_t deadline_ms)
+void nw_store_abstime(struct timespec *ts, int64_t deadline_ms)
 {
     if (deadline_ms > INT64_MAX / 2)
         deadline_ms = INT64_MAX / 2;
@@ -32,7 +32,7 @@ void store_abstime(struct timespec *ts, int64_t deadline_ms)
     ts->tv_nsec = (long)(deadline_ms % 1000) * 1000000L;
 }
 
-nw_err store_cond_init(pthread_cond_t *cv)
+nw_err nw_store_cond_init(pthread_cond_t *cv)
 {
     pthread_condattr_t a;
     if (pthread_condattr_init(&a) != 0)
@@ -51,7 +51,7 @@ static void quiet_notice(void *arg, const char *message)
     (void)message;
 }
 
-nw_err store_diag(
+nw_err nw_store_diag(
     struct nw_store *s, struct nw_diag *diag, nw_err code, const char *prefix, const char *msg)
 {
     char text[sizeof(diag->msg)];
@@ -71,7 +71,9 @@ nw_err store_diag(
             continue;
         }
         char ch = msg[i++];
-        text[n++] = (ch == '\n' || ch == '\r' || ch == '\t') ? ' ' : ch;
+        if (ch == '\n' || ch == '\r' || ch == '\t')
+            ch = ' ';
+        text[n++] = ch;
     }
     while (n > 0 && text[n - 1] == ' ')
         n--;
@@ -88,7 +90,7 @@ static void note_failure(struct nw_store *s)
     s->backoff_ms = s->backoff_ms == 0 ? STORE_BACKOFF_MIN : s->backoff_ms * 2;
     if (s->backoff_ms > STORE_BACKOFF_MAX)
         s->backoff_ms = STORE_BACKOFF_MAX;
-    s->retry_at_ms = store_now_ms() + s->backoff_ms;
+    s->retry_at_ms = nw_store_now_ms() + s->backoff_ms;
     s->down = true;
     pthread_mutex_unlock(&s->mu);
 }
@@ -109,7 +111,7 @@ static void note_success(struct nw_store *s)
 static bool wait_fd(int fd, short events, int64_t deadline_ms)
 {
     for (;;) {
-        int64_t left = deadline_ms - store_now_ms();
+        int64_t left = deadline_ms - nw_store_now_ms();
         if (left <= 0)
             return false;
         struct pollfd p = {.fd = fd, .events = events};
@@ -142,16 +144,18 @@ static bool tls_failure(const char *msg)
     return strstr(msg, "certificate") != NULL || strstr(msg, "SSL") != NULL;
 }
 
-nw_err
-store_connect(struct nw_store *s, struct store_conn *c, int64_t deadline_ms, struct nw_diag *diag)
+nw_err nw_store_connect(struct nw_store *s,
+                        struct store_conn *c,
+                        int64_t deadline_ms,
+                        struct nw_diag *diag)
 {
     const char *kw[16];
     const char *val[16];
     int n = 0;
 
-    store_disconnect(c);
+    nw_store_disconnect(c);
     pthread_mutex_lock(&s->mu);
-    int64_t wait = s->retry_at_ms - store_now_ms();
+    int64_t wait = s->retry_at_ms - nw_store_now_ms();
     pthread_mutex_unlock(&s->mu);
     if (wait > 0)
         return nw_diag_set(diag, NW_ERR_DB_UNAVAILABLE,
@@ -179,7 +183,7 @@ store_connect(struct nw_store *s, struct store_conn *c, int64_t deadline_ms, str
     kw[n] = NULL;
     val[n] = NULL;
 
-    int64_t limit = store_now_ms() + s->connect_timeout_ms;
+    int64_t limit = nw_store_now_ms() + s->connect_timeout_ms;
     if (deadline_ms < limit)
         limit = deadline_ms;
     PGconn *pg = PQconnectStartParams(kw, val, 0);
@@ -196,12 +200,13 @@ store_connect(struct nw_store *s, struct store_conn *c, int64_t deadline_ms, str
             strncmp(msg, "connection to server", 20) == 0 ? strstr(msg, "failed: ") : NULL;
         if (cut != NULL)
             msg = cut + 8;
-        snprintf(where, sizeof(where), "%s %s (%s port %s): ",
-                 err == NW_ERR_TIMEOUT ? "connection timed out:"
-                 : tls_failure(msg)    ? "TLS verification failed:"
-                                       : "cannot connect:",
-                 s->host, s->hostaddr ? s->hostaddr : s->host, s->port_text);
-        store_diag(s, diag, NW_ERR_DB_UNAVAILABLE, where, err == NW_ERR_TIMEOUT ? "" : msg);
+        /* A message prefix: a very long host name may be cut. */
+        (void)snprintf(where, sizeof(where), "%s %s (%s port %s): ",
+                       err == NW_ERR_TIMEOUT ? "connection timed out:"
+                       : tls_failure(msg)    ? "TLS verification failed:"
+                                             : "cannot connect:",
+                       s->host, s->hostaddr ? s->hostaddr : s->host, s->port_text);
+        nw_store_diag(s, diag, NW_ERR_DB_UNAVAILABLE, where, err == NW_ERR_TIMEOUT ? "" : msg);
         PQfinish(pg);
         note_failure(s);
         return NW_ERR_DB_UNAVAILABLE;
@@ -212,19 +217,19 @@ store_connect(struct nw_store *s, struct store_conn *c, int64_t deadline_ms, str
     return NW_OK;
 }
 
-void store_disconnect(struct store_conn *c)
+void nw_store_disconnect(struct store_conn *c)
 {
     if (c->pg != NULL)
         PQfinish(c->pg);
     c->pg = NULL;
 }
 
-bool store_conn_alive(struct store_conn *c)
+bool nw_store_conn_alive(struct store_conn *c)
 {
     if (c->pg == NULL)
         return false;
     if (PQconsumeInput(c->pg) == 0 || PQstatus(c->pg) != CONNECTION_OK) {
-        store_disconnect(c);
+        nw_store_disconnect(c);
         return false;
     }
     /* Anything left unread on an idle connection (a termination notice) makes it suspect. */
@@ -232,7 +237,7 @@ bool store_conn_alive(struct store_conn *c)
         PGresult *r = PQgetResult(c->pg);
         if (r != NULL) {
             PQclear(r);
-            store_disconnect(c);
+            nw_store_disconnect(c);
             return false;
         }
     }
@@ -277,15 +282,15 @@ static nw_err collect(PGconn *pg, PGresult **res, int64_t deadline_ms)
     }
 }
 
-nw_err store_exec(struct store_conn *c,
-                  PGresult **res,
-                  const char *sql,
-                  int nparams,
-                  const char *const *values,
-                  const int *lengths,
-                  const int *formats,
-                  int result_format,
-                  int64_t deadline_ms)
+nw_err nw_store_exec(struct store_conn *c,
+                     PGresult **res,
+                     const char *sql,
+                     int nparams,
+                     const char *const *values,
+                     const int *lengths,
+                     const int *formats,
+                     int result_format,
+                     int64_t deadline_ms)
 {
     *res = NULL;
     if (c->pg == NULL)
@@ -300,29 +305,30 @@ nw_err store_exec(struct store_conn *c,
     if (err == NW_ERR_STORE_QUERY && PQstatus(c->pg) != CONNECTION_OK)
         err = NW_ERR_DB_UNAVAILABLE;
     /* A server shutting down answers with class 57 (operator intervention) then closes. */
-    if (err == NW_ERR_STORE_QUERY && strncmp(store_sqlstate(*res), "57", 2) == 0)
+    if (err == NW_ERR_STORE_QUERY && strncmp(nw_store_sqlstate(*res), "57", 2) == 0)
         err = NW_ERR_DB_UNAVAILABLE;
     if (err == NW_ERR_DB_UNAVAILABLE) {
         PQclear(*res);
         *res = NULL;
-        store_disconnect(c);
+        nw_store_disconnect(c);
     }
     return err;
 }
 
-const char *store_sqlstate(const PGresult *res)
+const char *nw_store_sqlstate(const PGresult *res)
 {
     const char *st = res ? PQresultErrorField(res, PG_DIAG_SQLSTATE) : NULL;
     return st ? st : "";
 }
 
-nw_err store_acquire(struct nw_store *s, struct store_conn **out, bool *reused, int64_t deadline_ms)
+nw_err
+nw_store_acquire(struct nw_store *s, struct store_conn **out, bool *reused, int64_t deadline_ms)
 {
     struct store_conn *c = NULL;
     struct timespec ts;
 
     *out = NULL;
-    store_abstime(&ts, deadline_ms);
+    nw_store_abstime(&ts, deadline_ms);
     pthread_mutex_lock(&s->mu);
     for (;;) {
         /* Prefer a connected idle connection. */
@@ -340,11 +346,11 @@ nw_err store_acquire(struct nw_store *s, struct store_conn **out, bool *reused, 
     c->busy = true;
     pthread_mutex_unlock(&s->mu);
 
-    *reused = store_conn_alive(c);
+    *reused = nw_store_conn_alive(c);
     if (!*reused) {
-        nw_err err = store_connect(s, c, deadline_ms, NULL);
+        nw_err err = nw_store_connect(s, c, deadline_ms, NULL);
         if (err != NW_OK) {
-            store_release(s, c);
+            nw_store_release(s, c);
             return err;
         }
     }
@@ -352,7 +358,7 @@ nw_err store_acquire(struct nw_store *s, struct store_conn **out, bool *reused, 
     return NW_OK;
 }
 
-void store_release(struct nw_store *s, struct store_conn *c)
+void nw_store_release(struct nw_store *s, struct store_conn *c)
 {
     pthread_mutex_lock(&s->mu);
     c->busy = false;
@@ -360,15 +366,16 @@ void store_release(struct nw_store *s, struct store_conn *c)
     pthread_mutex_unlock(&s->mu);
 }
 
-nw_err store_with_conn(struct nw_store *s, store_op_fn fn, void *ctx, int64_t deadline_ms)
+nw_err nw_store_with_conn(struct nw_store *s, store_op_fn fn, void *ctx, int64_t deadline_ms)
 {
     for (int attempt = 0;; attempt++) {
         struct store_conn *c = NULL;
         bool reused = false;
-        NW_TRY(store_acquire(s, &c, &reused, deadline_ms));
+        NW_TRY(nw_store_acquire(s, &c, &reused, deadline_ms));
         nw_err err = fn(c, ctx, deadline_ms);
-        store_release(s, c);
-        if (err != NW_ERR_DB_UNAVAILABLE || !reused || attempt > 0 || store_now_ms() >= deadline_ms)
+        nw_store_release(s, c);
+        if (err != NW_ERR_DB_UNAVAILABLE || !reused || attempt > 0 ||
+            nw_store_now_ms() >= deadline_ms)
             return err;
     }
 }
@@ -397,8 +404,8 @@ static nw_err read_pipeline(PGconn *pg, int n, int64_t deadline_ms)
                 break;
             ExecStatusType st = PQresultStatus(r);
             if (err == NW_OK && st != PGRES_COMMAND_OK && st != PGRES_TUPLES_OK)
-                err = strncmp(store_sqlstate(r), "57", 2) == 0 ? NW_ERR_DB_UNAVAILABLE
-                                                               : NW_ERR_STORE_QUERY;
+                err = strncmp(nw_store_sqlstate(r), "57", 2) == 0 ? NW_ERR_DB_UNAVAILABLE
+                                                                  : NW_ERR_STORE_QUERY;
             PQclear(r);
         }
     }
@@ -409,7 +416,7 @@ static nw_err read_pipeline(PGconn *pg, int n, int64_t deadline_ms)
     return synced ? err : NW_ERR_DB_UNAVAILABLE;
 }
 
-nw_err store_exec_pipeline(
+nw_err nw_store_exec_pipeline(
     struct store_conn *c, const struct store_stmt *stmts, int n, int64_t deadline_ms, bool *sent)
 {
     *sent = false;
@@ -427,7 +434,7 @@ nw_err store_exec_pipeline(
     }
     if (err == NW_ERR_DB_UNAVAILABLE || PQstatus(c->pg) != CONNECTION_OK ||
         PQexitPipelineMode(c->pg) != 1) {
-        store_disconnect(c);
+        nw_store_disconnect(c);
         return NW_ERR_DB_UNAVAILABLE;
     }
     return err;

@@ -16,7 +16,7 @@
  "SELECT id::text, address, ciphertext, kms_key_arn, label," \
  " floor(extract(epoch FROM created_at) * 1000)::int8,"      \
  " coalesce(floor(extract(epoch FROM disabled_at) * 1000)::int8, 0) FROM nw_keys "
-#define KEY_CIPHERTEXT_MAX (64 * 1024)
+#define KEY_CIPHERTEXT_MAX ((size_t)64 * 1024)
 
 static bool is_hex(char ch)
 {
@@ -121,20 +121,21 @@ static nw_err do_insert(struct store_conn *c, void *ctx, int64_t deadline_ms)
 {
     struct insert_ctx *x = ctx;
     char created[24];
-    snprintf(created, sizeof(created), "%lld", (long long)x->row->created_ms);
+    (void)snprintf(created, sizeof(created), "%lld", (long long)x->row->created_ms); /* fits */
     const char *v[6] = {
         x->id,         x->address, (const char *)x->row->ciphertext, x->row->kms_key_arn,
         x->row->label, created};
     int len[6] = {0, 0, (int)x->row->ciphertext_len, 0, 0, 0};
     int fmt[6] = {0, 0, 1, 0, 0, 0};
     PGresult *res = NULL;
-    nw_err err = store_exec(c, &res,
-                            "INSERT INTO nw_keys (id, address, ciphertext, kms_key_arn, label,"
-                            " created_at) VALUES ($1::uuid, $2, $3, $4, $5, CASE WHEN $6::int8 > 0"
-                            " THEN 'epoch'::timestamptz + $6::int8 * interval '1 millisecond'"
-                            " ELSE now() END)",
-                            6, v, len, fmt, 0, deadline_ms);
-    if (err == NW_ERR_STORE_QUERY && strcmp(store_sqlstate(res), "23505") == 0)
+    nw_err err =
+        nw_store_exec(c, &res,
+                      "INSERT INTO nw_keys (id, address, ciphertext, kms_key_arn, label,"
+                      " created_at) VALUES ($1::uuid, $2, $3, $4, $5, CASE WHEN $6::int8 > 0"
+                      " THEN 'epoch'::timestamptz + $6::int8 * interval '1 millisecond'"
+                      " ELSE now() END)",
+                      6, v, len, fmt, 0, deadline_ms);
+    if (err == NW_ERR_STORE_QUERY && strcmp(nw_store_sqlstate(res), "23505") == 0)
         err = NW_ERR_EXISTS;
     PQclear(res);
     return err;
@@ -154,7 +155,7 @@ nw_err nw_store_key_insert(struct nw_store *s, const struct nw_key_row *row, int
     NW_ENSURE(strnlen(row->label, sizeof(row->label)) < sizeof(row->label), NW_ERR_INVALID_ARG);
     NW_ENSURE(row->created_ms >= 0, NW_ERR_INVALID_ARG);
     struct insert_ctx x = {row, id, address};
-    return store_with_conn(s, do_insert, &x, deadline_ms);
+    return nw_store_with_conn(s, do_insert, &x, deadline_ms);
 }
 
 struct get_ctx {
@@ -168,7 +169,7 @@ static nw_err do_get(struct store_conn *c, void *ctx, int64_t deadline_ms)
     struct get_ctx *x = ctx;
     PGresult *res = NULL;
     const char *v[1] = {x->param};
-    nw_err err = store_exec(c, &res, x->sql, 1, v, NULL, NULL, 1, deadline_ms);
+    nw_err err = nw_store_exec(c, &res, x->sql, 1, v, NULL, NULL, 1, deadline_ms);
     if (err == NW_OK && PQntuples(res) == 0)
         err = NW_ERR_KEY_NOT_FOUND;
     else if (err == NW_OK)
@@ -186,7 +187,7 @@ nw_store_key_get(struct nw_store *s, struct nw_key_row *row, const char *id, int
     memset(row, 0, sizeof(*row));
     NW_TRY(parse_uuid(canon, id));
     struct get_ctx x = {row, KEY_COLUMNS "WHERE id = $1::uuid", canon};
-    return store_with_conn(s, do_get, &x, deadline_ms);
+    return nw_store_with_conn(s, do_get, &x, deadline_ms);
 }
 
 nw_err nw_store_key_by_address(struct nw_store *s,
@@ -198,7 +199,7 @@ nw_err nw_store_key_by_address(struct nw_store *s,
     memset(row, 0, sizeof(*row));
     NW_TRY(parse_address(canon, address));
     struct get_ctx x = {row, KEY_COLUMNS "WHERE address = $1", canon};
-    return store_with_conn(s, do_get, &x, deadline_ms);
+    return nw_store_with_conn(s, do_get, &x, deadline_ms);
 }
 
 struct list_ctx {
@@ -212,16 +213,16 @@ static nw_err do_list(struct store_conn *c, void *ctx, int64_t deadline_ms)
 {
     struct list_ctx *x = ctx;
     char limit[24];
-    snprintf(limit, sizeof(limit), "%zu", x->max);
+    (void)snprintf(limit, sizeof(limit), "%zu", x->max); /* holds any size_t */
     const char *v[1] = {limit};
     PGresult *res = NULL;
-    nw_err err = store_exec(c, &res,
-                            x->include_disabled
-                                ? KEY_COLUMNS "ORDER BY disabled_at IS NOT NULL, created_at, id"
-                                              " LIMIT $1::int8"
-                                : KEY_COLUMNS "WHERE disabled_at IS NULL ORDER BY created_at, id"
-                                              " LIMIT $1::int8",
-                            1, v, NULL, NULL, 1, deadline_ms);
+    nw_err err = nw_store_exec(c, &res,
+                               x->include_disabled
+                                   ? KEY_COLUMNS "ORDER BY disabled_at IS NOT NULL, created_at, id"
+                                                 " LIMIT $1::int8"
+                                   : KEY_COLUMNS "WHERE disabled_at IS NULL ORDER BY created_at, id"
+                                                 " LIMIT $1::int8",
+                               1, v, NULL, NULL, 1, deadline_ms);
     size_t n = err == NW_OK ? (size_t)PQntuples(res) : 0;
     struct nw_key_row *rows = NULL;
     if (n > 0) {
@@ -255,17 +256,17 @@ nw_err nw_store_key_list(struct nw_store *s,
     if (max > 1000000)
         max = 1000000;
     struct list_ctx x = {rows, n, include_disabled, max};
-    return store_with_conn(s, do_list, &x, deadline_ms);
+    return nw_store_with_conn(s, do_list, &x, deadline_ms);
 }
 
 static nw_err do_disable(struct store_conn *c, void *ctx, int64_t deadline_ms)
 {
     const char *v[1] = {ctx};
     PGresult *res = NULL;
-    nw_err err = store_exec(c, &res,
-                            "UPDATE nw_keys SET disabled_at = coalesce(disabled_at, now())"
-                            " WHERE id = $1::uuid",
-                            1, v, NULL, NULL, 0, deadline_ms);
+    nw_err err = nw_store_exec(c, &res,
+                               "UPDATE nw_keys SET disabled_at = coalesce(disabled_at, now())"
+                               " WHERE id = $1::uuid",
+                               1, v, NULL, NULL, 0, deadline_ms);
     if (err == NW_OK && strcmp(PQcmdTuples(res), "0") == 0)
         err = NW_ERR_KEY_NOT_FOUND;
     PQclear(res);
@@ -276,5 +277,5 @@ nw_err nw_store_key_disable(struct nw_store *s, const char *id, int64_t deadline
 {
     char canon[NW_KEY_ID_LEN + 1];
     NW_TRY(parse_uuid(canon, id));
-    return store_with_conn(s, do_disable, canon, deadline_ms);
+    return nw_store_with_conn(s, do_disable, canon, deadline_ms);
 }

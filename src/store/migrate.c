@@ -59,8 +59,8 @@ fail(struct nw_store *s, struct nw_diag *diag, nw_err err, const char *what, PGr
     char prefix[96];
     if (err == NW_ERR_DB_UNAVAILABLE)
         return nw_diag_set(diag, err, "migration: database connection lost during %s", what);
-    snprintf(prefix, sizeof(prefix), "migration: %s failed: ", what);
-    store_diag(s, diag, NW_ERR_STORE_MIGRATE, prefix, res ? PQresultErrorMessage(res) : "");
+    (void)snprintf(prefix, sizeof(prefix), "migration: %s failed: ", what); /* a message */
+    nw_store_diag(s, diag, NW_ERR_STORE_MIGRATE, prefix, res ? PQresultErrorMessage(res) : "");
     return NW_ERR_STORE_MIGRATE;
 }
 
@@ -72,7 +72,7 @@ static nw_err run(struct nw_store *s,
                   struct nw_diag *diag)
 {
     PGresult *res = NULL;
-    nw_err err = store_exec(c, &res, sql, 0, NULL, NULL, NULL, 0, deadline_ms);
+    nw_err err = nw_store_exec(c, &res, sql, 0, NULL, NULL, NULL, 0, deadline_ms);
     if (err != NW_OK)
         err = fail(s, diag, err, what, res);
     PQclear(res);
@@ -82,8 +82,8 @@ static nw_err run(struct nw_store *s,
 static nw_err current_version(struct store_conn *c, int *version, int64_t deadline_ms)
 {
     PGresult *res = NULL;
-    nw_err err = store_exec(c, &res, "SELECT coalesce(max(version), 0) FROM nw_schema_version", 0,
-                            NULL, NULL, NULL, 0, deadline_ms);
+    nw_err err = nw_store_exec(c, &res, "SELECT coalesce(max(version), 0) FROM nw_schema_version",
+                               0, NULL, NULL, NULL, 0, deadline_ms);
     if (err == NW_OK && PQntuples(res) == 1)
         *version = (int)strtol(PQgetvalue(res, 0, 0), NULL, 10);
     else if (err == NW_OK)
@@ -97,8 +97,11 @@ apply(struct nw_store *s, struct store_conn *c, int v, int64_t deadline_ms, stru
 {
     char what[48];
     char record[96];
-    snprintf(what, sizeof(what), "version %d", v);
-    snprintf(record, sizeof(record), "INSERT INTO nw_schema_version (version) VALUES (%d)", v);
+    (void)snprintf(what, sizeof(what), "version %d", v); /* holds any int */
+    int n =
+        snprintf(record, sizeof(record), "INSERT INTO nw_schema_version (version) VALUES (%d)", v);
+    if (n < 0 || (size_t)n >= sizeof(record)) /* a cut statement would be different SQL */
+        return nw_diag_set(diag, NW_ERR_STORE_MIGRATE, "migration: %s: statement too long", what);
 
     NW_TRY(run(s, c, "BEGIN", what, deadline_ms, diag));
     nw_err err = run(s, c, migrations[v - 1], what, deadline_ms, diag);
@@ -108,15 +111,17 @@ apply(struct nw_store *s, struct store_conn *c, int v, int64_t deadline_ms, stru
         return run(s, c, "COMMIT", what, deadline_ms, diag);
     if (c->pg != NULL) {
         PGresult *res = NULL;
-        if (store_exec(c, &res, "ROLLBACK", 0, NULL, NULL, NULL, 0, deadline_ms) != NW_OK)
-            store_disconnect(c);
+        if (nw_store_exec(c, &res, "ROLLBACK", 0, NULL, NULL, NULL, 0, deadline_ms) != NW_OK)
+            nw_store_disconnect(c);
         PQclear(res);
     }
     return err;
 }
 
-nw_err
-store_migrate(struct nw_store *s, struct store_conn *c, int64_t deadline_ms, struct nw_diag *diag)
+nw_err nw_store_migrate(struct nw_store *s,
+                        struct store_conn *c,
+                        int64_t deadline_ms,
+                        struct nw_diag *diag)
 {
     int version = 0;
 
@@ -138,9 +143,9 @@ store_migrate(struct nw_store *s, struct store_conn *c, int64_t deadline_ms, str
         err = apply(s, c, v, deadline_ms, diag);
     if (c->pg != NULL) {
         PGresult *res = NULL;
-        if (store_exec(c, &res, "SELECT pg_advisory_unlock(" MIGRATE_LOCK_KEY ")", 0, NULL, NULL,
-                       NULL, 0, deadline_ms) != NW_OK)
-            store_disconnect(c);
+        if (nw_store_exec(c, &res, "SELECT pg_advisory_unlock(" MIGRATE_LOCK_KEY ")", 0, NULL, NULL,
+                          NULL, 0, deadline_ms) != NW_OK)
+            nw_store_disconnect(c);
         PQclear(res);
     }
     return err;

@@ -73,35 +73,36 @@ struct nw_store {
 };
 
 /* conn.c */
-int64_t store_now_ms(void);
+int64_t nw_store_now_ms(void);
 /* Deadline for pthread_cond_timedwait on a CLOCK_MONOTONIC condition variable. */
-void store_abstime(struct timespec *ts, int64_t deadline_ms);
-nw_err store_cond_init(pthread_cond_t *cv);
-nw_err
-store_connect(struct nw_store *s, struct store_conn *c, int64_t deadline_ms, struct nw_diag *diag)
-    NW_MUST_USE;
-void store_disconnect(struct store_conn *c);
+void nw_store_abstime(struct timespec *ts, int64_t deadline_ms);
+nw_err nw_store_cond_init(pthread_cond_t *cv);
+nw_err nw_store_connect(struct nw_store *s,
+                        struct store_conn *c,
+                        int64_t deadline_ms,
+                        struct nw_diag *diag) NW_MUST_USE;
+void nw_store_disconnect(struct store_conn *c);
 /* Whether an idle connection is still usable (reads what the server sent meanwhile). */
-bool store_conn_alive(struct store_conn *c);
+bool nw_store_conn_alive(struct store_conn *c);
 /*
  * Run one statement (params NULL: simple protocol, several statements allowed) before
  * deadline_ms. Out: *res, the last result (the caller PQclear()s it), also on a server error.
  * Returns: NW_OK; NW_ERR_STORE_QUERY (the server refused it: look at *res); NW_ERR_DB_UNAVAILABLE
  * (connection lost or deadline passed: the connection is dropped, *res NULL).
  */
-nw_err store_exec(struct store_conn *c,
-                  PGresult **res,
-                  const char *sql,
-                  int nparams,
-                  const char *const *values,
-                  const int *lengths,
-                  const int *formats,
-                  int result_format,
-                  int64_t deadline_ms) NW_MUST_USE;
+nw_err nw_store_exec(struct store_conn *c,
+                     PGresult **res,
+                     const char *sql,
+                     int nparams,
+                     const char *const *values,
+                     const int *lengths,
+                     const int *formats,
+                     int result_format,
+                     int64_t deadline_ms) NW_MUST_USE;
 /*
  * Run n statements as one pipeline ending in a Sync: one round trip, one implicit transaction
  * (all or nothing), committed when the Sync is processed. Out: *sent tells whether the whole
- * pipeline left for the server (false: nothing can have committed). Returns as store_exec,
+ * pipeline left for the server (false: nothing can have committed). Returns as nw_store_exec,
  * without results.
  */
 struct store_stmt {
@@ -109,36 +110,38 @@ struct store_stmt {
     int nparams;
     const char *const *values;
 };
-nw_err store_exec_pipeline(struct store_conn *c,
-                           const struct store_stmt *stmts,
-                           int n,
-                           int64_t deadline_ms,
-                           bool *sent) NW_MUST_USE;
+nw_err nw_store_exec_pipeline(struct store_conn *c,
+                              const struct store_stmt *stmts,
+                              int n,
+                              int64_t deadline_ms,
+                              bool *sent) NW_MUST_USE;
 /* SQLSTATE of a failed result ("" when none). */
-const char *store_sqlstate(const PGresult *res);
+const char *nw_store_sqlstate(const PGresult *res);
 /* Copy msg into diag with the password replaced by "***" and line breaks folded. */
-nw_err store_diag(
+nw_err nw_store_diag(
     struct nw_store *s, struct nw_diag *diag, nw_err code, const char *prefix, const char *msg);
 
 /* Key-operation pool: a connected connection (made or re-made as needed) or an error. */
-nw_err store_acquire(struct nw_store *s, struct store_conn **out, bool *reused, int64_t deadline_ms)
+nw_err
+nw_store_acquire(struct nw_store *s, struct store_conn **out, bool *reused, int64_t deadline_ms)
     NW_MUST_USE;
-void store_release(struct nw_store *s, struct store_conn *c);
+void nw_store_release(struct nw_store *s, struct store_conn *c);
 /*
  * Run fn on a pooled connection. A reused connection found dead by fn (the server restarted
  * since its last use) is replaced and fn runs once more, within the same deadline.
  */
 typedef nw_err (*store_op_fn)(struct store_conn *c, void *ctx, int64_t deadline_ms);
-nw_err store_with_conn(struct nw_store *s, store_op_fn fn, void *ctx, int64_t deadline_ms)
+nw_err nw_store_with_conn(struct nw_store *s, store_op_fn fn, void *ctx, int64_t deadline_ms)
     NW_MUST_USE;
 
 /* migrate.c */
-nw_err
-store_migrate(struct nw_store *s, struct store_conn *c, int64_t deadline_ms, struct nw_diag *diag)
-    NW_MUST_USE;
+nw_err nw_store_migrate(struct nw_store *s,
+                        struct store_conn *c,
+                        int64_t deadline_ms,
+                        struct nw_diag *diag) NW_MUST_USE;
 
 /* audit.c */
-nw_err store_audit_start(struct nw_store *s) NW_MUST_USE;
-void store_audit_stop(struct nw_store *s);
+nw_err nw_store_audit_start(struct nw_store *s) NW_MUST_USE;
+void nw_store_audit_stop(struct nw_store *s);
 
 #endif /* NW_STORE_INT_H */
