@@ -73,7 +73,7 @@ print(json.dumps({"rate": rate, "p50_ms": lat.get("50"), "p99_ms": lat.get("99")
                   "socket_errors": errs.group(0) if errs else None}))
 PY
 }
-enclave=$(echo "$NW_ENCLAVE_ADDR")
+enclave=$NW_ENCLAVE_ADDR
 echo "== enclave framed rate: bench_frames $conns connections, ${secs}s" >&2
 framed=$("$bin/bench/bench_frames" "$enclave" "$key_id" "$conns" "$secs")
 echo "== HTTPS POST /v1/transactions/sign by key id: wrk -c$conns, ${secs}s" >&2

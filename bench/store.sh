@@ -7,11 +7,12 @@ here=$(cd "$(dirname "$0")" && pwd)
 build=${1:-$here/../build/release}
 bin=$build/tests/bench_store
 [ -x "$bin" ] || bin=$(find "$build" -name bench_store -type f | head -n 1)
-[ -n "$bin" ] && [ -x "$bin" ] || { echo "bench_store not built in $build" >&2; exit 1; }
+if [ -z "$bin" ] || [ ! -x "$bin" ]; then echo "bench_store not built in $build" >&2; exit 1; fi
 secs=${SECS:-5}
 t=$(mktemp -d /tmp/nw-store-bench.XXXXXX)
 chmod 755 "$t"
 trap 'rm -rf "$t"' EXIT
+# shellcheck disable=SC2016  # the inner script expands its own positional arguments
 "$here/../tests/lib/pgtest.sh" with "$t/pg" -- sh -c '
     set -e
     for run in "required 1" "required 16" "best_effort 16" "off 16"; do
