@@ -1,7 +1,8 @@
 /*
- * nw-host options: one table drives the command line (--name VALUE or --name=VALUE), the
- * optional JSON config file (--config FILE: {"name": value, ...}, same names) and --help.
- * The file is applied first, so flags win.
+ * nw-host options: one table drives the command line (through <nw/opt.h>: --name VALUE or
+ * --name=VALUE, --help, --version, usage errors with a suggestion), the optional JSON config
+ * file (--config FILE: {"name": value, ...}, same names) and the help text. The file is applied
+ * first, wherever --config appears, so flags win.
  */
 #include <errno.h>
 #include <inttypes.h>
@@ -11,6 +12,7 @@
 #include <string.h>
 
 #include <nw/mem.h>
+#include <nw/opt.h>
 
 #include "host.h"
 
@@ -99,18 +101,29 @@ static const struct opt opts[] = {
     {"log-json", NW_HOST_K_BOOL, F(log_json), NULL, "log JSON lines instead of text"},
     {"config", NW_HOST_K_CONFIG, 0, "FILE",
      "JSON file of these options ({\"listen\": \"tcp:...\", ...})"},
-    {"help", NW_HOST_K_BOOL, F(help), NULL, "this text"},
-    {"version", NW_HOST_K_BOOL, F(version), NULL, "print the version"},
 };
 
-const char nw_host_usage[] =
-    "usage: nw-host --tls-cert FILE --tls-key FILE [options]\n"
-    "\n"
+/* The <nw/opt.h> view of opts (id = index + 1), filled by build_table before parsing. */
+static struct nw_opt table[NW_ARRAY_LEN(opts) + 1];
+
+static const struct nw_opt_cmd cmd = {
+    "nw-host",
+    "--tls-cert FILE --tls-key FILE [options]",
     "The parent-side daemon of nitro-wallet: HTTPS API (POST / as the seed's server, /v1/ REST,\n"
-    "/healthz, /readyz, /metrics, POST /rpc JSON-RPC) in front of nw-enclave, with Secrets "
-    "Manager, IMDSv2\n"
-    "credentials and the enclave's KMS relay. ADDR is tcp:HOST:PORT, unix:/PATH or "
-    "vsock:CID:PORT.\n";
+    "/healthz, /readyz, /metrics, POST /rpc JSON-RPC) in front of nw-enclave, with Secrets\n"
+    "Manager, IMDSv2 credentials and the enclave's KMS relay.\n"
+    "ADDR is tcp:HOST:PORT, unix:/PATH or vsock:CID:PORT.",
+    table,
+    "Every option is also a key of the --config JSON file ({\"listen\": \"tcp:...\",\n"
+    "\"pool-size\": 8, \"log-json\": true}); the file is applied first, so flags win.\n"
+    "signals: TERM/INT stop.",
+};
+
+static void build_table(void)
+{
+    for (size_t i = 0; i < NW_ARRAY_LEN(opts); i++)
+        table[i] = (struct nw_opt){opts[i].name, 0, opts[i].arg, (int)i + 1, opts[i].help};
+}
 
 static const struct opt *find_opt(const char *name, size_t len)
 {
@@ -196,8 +209,7 @@ static nw_err load_file(struct nw_host_config *cfg, const char *path, struct nw_
         char text[32];
         const char *value = text;
         const struct opt *o = find_opt(key, strlen(key));
-        if (o == NULL || o->kind == NW_HOST_K_CONFIG || strcmp(key, "help") == 0 ||
-            strcmp(key, "version") == 0) {
+        if (o == NULL || o->kind == NW_HOST_K_CONFIG) {
             err = nw_diag_set(d, NW_ERR_CONFIG, "--config %s: unknown option \"%.64s\"", path, key);
             break;
         }
@@ -255,8 +267,6 @@ static nw_err check(struct nw_host_config *cfg, struct nw_diag *d)
     NW_TRY(set_default_str(&cfg->aws_credentials, "imds"));
     NW_TRY(set_default_str(&cfg->kms_mode, "relay"));
     NW_TRY(set_default_str(&cfg->db_hostaddr, "127.0.0.1"));
-    if (cfg->help || cfg->version)
-        return NW_OK;
     if (cfg->tls_cert == NULL || cfg->tls_key == NULL)
         return nw_diag_set(d, NW_ERR_CONFIG, "--tls-cert and --tls-key are required");
     if (strcmp(cfg->aws_credentials, "imds") != 0 && strcmp(cfg->aws_credentials, "env") != 0)
@@ -275,36 +285,42 @@ static nw_err check(struct nw_host_config *cfg, struct nw_diag *d)
     return NW_OK;
 }
 
-nw_err nw_host_config_parse(struct nw_host_config *cfg, struct nw_diag *d, int argc, char **argv)
+/* A value or file error: a usage error (2) when the configuration is wrong, else 1. */
+static int report(nw_err err, const struct nw_diag *d)
 {
+    if (err == NW_ERR_CONFIG)
+        return nw_opt_usage_error(&cmd, "%s", d->msg);
+    (void)fprintf(stderr, "nw-host: %s\n", nw_err_str(err));
+    return 1;
+}
+
+int nw_host_config_parse(struct nw_host_config *cfg, int argc, char **argv)
+{
+    struct nw_opt_parser p;
+    struct nw_diag d;
+    const char *v = NULL;
+    nw_err err;
+    int id;
+    memset(&d, 0, sizeof(d));
     defaults(cfg);
-    /* The file first, wherever --config appears, so that flags override it. */
-    for (int i = 1; i < argc; i++) {
-        const char *a = argv[i];
-        if (strncmp(a, "--config=", 9) == 0)
-            NW_TRY(load_file(cfg, a + 9, d));
-        else if (strcmp(a, "--config") == 0 && i + 1 < argc)
-            NW_TRY(load_file(cfg, argv[++i], d));
-    }
-    for (int i = 1; i < argc; i++) {
-        const char *a = argv[i];
-        if (strncmp(a, "--", 2) != 0)
-            return nw_diag_set(d, NW_ERR_CONFIG, "unexpected argument \"%.64s\"", a);
-        const char *eq = strchr(a + 2, '=');
-        size_t len = eq != NULL ? (size_t)(eq - (a + 2)) : strlen(a + 2);
-        const struct opt *o = find_opt(a + 2, len);
-        if (o == NULL)
-            return nw_diag_set(d, NW_ERR_CONFIG, "unknown option \"%.64s\"", a);
-        const char *v = eq != NULL ? eq + 1 : NULL;
-        if (v == NULL && o->kind == NW_HOST_K_BOOL)
-            v = "true";
-        else if (v == NULL && i + 1 < argc)
-            v = argv[++i];
-        else if (v == NULL)
-            return nw_diag_set(d, NW_ERR_CONFIG, "--%s needs a value", o->name);
-        NW_TRY(set_opt(cfg, o, v, d));
-    }
-    return check(cfg, d);
+    build_table();
+    /* Pass 1: the --config files (and every usage error, --help, --version). */
+    nw_opt_init(&p, &cmd, argc, argv);
+    while ((id = nw_opt_next(&p, &v)) > 0)
+        if (opts[id - 1].kind == NW_HOST_K_CONFIG && (err = load_file(cfg, v, &d)) != NW_OK)
+            return report(err, &d);
+    if (id != NW_OPT_END)
+        return nw_opt_finish(&p, id);
+    if (p.optind < argc)
+        return nw_opt_usage_error(&cmd, "unexpected argument '%.64s'", argv[p.optind]);
+    /* Pass 2: the flags, over the file's values. */
+    nw_opt_init(&p, &cmd, argc, argv);
+    while ((id = nw_opt_next(&p, &v)) > 0)
+        if ((err = set_opt(cfg, &opts[id - 1], v != NULL ? v : "true", &d)) != NW_OK)
+            return report(err, &d);
+    if ((err = check(cfg, &d)) != NW_OK)
+        return report(err, &d);
+    return -1;
 }
 
 void nw_host_config_clear(struct nw_host_config *cfg)
@@ -315,18 +331,4 @@ void nw_host_config_clear(struct nw_host_config *cfg)
             nw_free(*slot);
             *slot = NULL;
         }
-}
-
-/* --help: the usage line and one line per option, from the same table. */
-nw_err nw_host_config_help(struct nw_buf *out)
-{
-    NW_TRY(nw_buf_append_str(out, nw_host_usage));
-    NW_TRY(nw_buf_append_str(out, "\noptions (also keys of the --config JSON file):\n"));
-    for (size_t i = 0; i < NW_ARRAY_LEN(opts); i++) {
-        char left[64];
-        (void)snprintf(left, sizeof(left), "--%s%s%s", opts[i].name, opts[i].arg ? " " : "",
-                       opts[i].arg ? opts[i].arg : "");
-        NW_TRY(nw_buf_appendf(out, "  %-32s %s\n", left, opts[i].help));
-    }
-    return nw_buf_append_str(out, "\nsignals: TERM/INT stop.\n");
 }

@@ -16,8 +16,6 @@
 #include <nw/buf.h>
 #include <nw/log.h>
 
-#define NW_HOST_VERSION_TEXT "nw-host " NW_VERSION_STRING
-
 /* ---- configuration (config.c) ---------------------------------------------------------- */
 
 struct nw_host_config {
@@ -54,18 +52,18 @@ struct nw_host_config {
     char *rpc_listen;    /* plain-HTTP /rpc listener (loopback tcp: or unix: only); NULL: none */
     enum nw_log_level log_level;
     bool log_json;
-    bool help;
-    bool version;
 };
 
-/* Parse argv (and --config FILE, a JSON object whose keys are the long option names without
- * "--"; flags win). diag says what was wrong. Returns: NW_OK; NW_ERR_CONFIG. */
-nw_err nw_host_config_parse(struct nw_host_config *cfg, struct nw_diag *diag, int argc, char **argv)
-    NW_MUST_USE;
+/*
+ * Parse argv and --config FILE (a JSON object whose keys are the long option names without
+ * "--"; flags win over it), by the conventions of <nw/opt.h>. --help, --version and every
+ * error (an unknown option with a suggestion, a bad value or file, a missing --tls-cert) are
+ * printed here, on stdout or stderr.
+ * Returns: -1 to run with cfg; else the exit status (0 after --help/--version, 2 on a usage
+ * error, 1 out of memory). cfg's strings need nw_host_config_clear either way.
+ */
+int nw_host_config_parse(struct nw_host_config *cfg, int argc, char **argv) NW_MUST_USE;
 void nw_host_config_clear(struct nw_host_config *cfg);
-extern const char nw_host_usage[];
-/* The --help text (every option, from the same table) appended to out. */
-nw_err nw_host_config_help(struct nw_buf *out) NW_MUST_USE;
 
 /* ---- metrics (metrics.c) ------------------------------------------------------------- */
 

@@ -165,26 +165,14 @@ serve(const struct nw_host_config *cfg, struct nw_buf *cert, struct nw_buf *key,
 int main(int argc, char **argv)
 {
     static struct nw_host_config cfg;
-    struct nw_diag d;
-    struct nw_buf cert, key, ca, help;
+    struct nw_buf cert, key, ca;
     int rc = 1;
-    memset(&d, 0, sizeof(d));
     if (nw_mem_hook_libraries() != 0 || nw_http_global_init(true) != NW_OK)
         return fail("start", "library initialisation failed");
-    if (nw_host_config_parse(&cfg, &d, argc, argv) != NW_OK) {
-        (void)fprintf(stderr, "nw-host: %s\ntry nw-host --help\n", d.msg);
+    int status = nw_host_config_parse(&cfg, argc, argv);
+    if (status >= 0) {
         nw_host_config_clear(&cfg);
-        return 2;
-    }
-    if (cfg.help || cfg.version) {
-        nw_buf_init(&help, (size_t)64 * 1024, false);
-        if (cfg.version)
-            (void)puts(NW_HOST_VERSION_TEXT);
-        else if (nw_host_config_help(&help) == NW_OK && nw_buf_cstr(&help) == NW_OK)
-            (void)fputs((const char *)help.ptr, stdout);
-        nw_buf_clear(&help);
-        nw_host_config_clear(&cfg);
-        return 0;
+        return status;
     }
     nw_log_setup("nw-host", cfg.log_level, cfg.log_json);
     if (nw_daemon_harden() != 0)

@@ -49,18 +49,25 @@ static int64_t now_ms(void)
     return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
 }
 
-static void usage(FILE *f)
-{
-    (void)fprintf(f, "usage: nw-init [options] -- PROG [ARGS...] [-- PROG [ARGS...]]...\n"
-                     "Starts each PROG (absolute path), restarts it when it exits, stops all on "
-                     "TERM/INT.\n"
-                     "  --restart-min-ms N   first restart delay (default 200)\n"
-                     "  --restart-max-ms N   longest restart delay (default 5000)\n"
-                     "  --stop-timeout-ms N  TERM to KILL on shutdown (default 5000)\n"
-                     "  --log-format text|json  (default text)\n"
-                     "  --log-level debug|info|warn|error  (default info)\n"
-                     "  --help, --version\n");
-}
+enum { NW_INIT_O_MIN = 1, NW_INIT_O_MAX, NW_INIT_O_STOP, NW_INIT_O_FORMAT, NW_INIT_O_LEVEL };
+
+static const struct nw_opt init_opts[] = {
+    {"restart-min-ms", 0, "N", NW_INIT_O_MIN, "first restart delay (default 200)"},
+    {"restart-max-ms", 0, "N", NW_INIT_O_MAX, "longest restart delay (default 5000)"},
+    {"stop-timeout-ms", 0, "N", NW_INIT_O_STOP, "TERM to KILL on shutdown (default 5000)"},
+    {"log-format", 0, "text|json", NW_INIT_O_FORMAT, "log lines as text (default) or JSON"},
+    {"log-level", 0, "L", NW_INIT_O_LEVEL, "debug|info|warn|error (default info)"},
+    {NULL, 0, NULL, 0, NULL},
+};
+
+static const struct nw_opt_cmd init_cmd = {
+    "nw-init",
+    "[options] -- PROG [ARGS...] [-- PROG [ARGS...]]...",
+    "Starts each PROG (an absolute path), restarts it when it exits (with a backoff), reaps\n"
+    "orphans as PID 1, and stops all on TERM/INT (TERM, then KILL after --stop-timeout-ms).",
+    init_opts,
+    "Delays are milliseconds, 1..3600000. Options end at the first \"--\".",
+};
 
 static bool parse_ms(const char *s, int64_t *out)
 {
@@ -73,44 +80,55 @@ static bool parse_ms(const char *s, int64_t *out)
     return true;
 }
 
-/* Parses options up to the first "--". Returns the index after it, 0 to exit 0, -1 on error. */
+/*
+ * Parses options up to the first "--" (<nw/opt.h> conventions).
+ * Returns: the index after "--" (> 0); 0 after --help/--version; -1 on a usage error (printed).
+ */
 static int parse_opts(int argc, char **argv, struct opts *o)
 {
-    for (int i = 1; i < argc; i += 2) {
-        const char *a = argv[i];
-        const char *v = i + 1 < argc ? argv[i + 1] : NULL;
+    struct nw_opt_parser p;
+    const char *v = NULL;
+    int id;
+    nw_opt_init_in_order(&p, &init_cmd, argc, argv);
+    while ((id = nw_opt_next(&p, &v)) > 0) {
         bool ok = false;
-        if (strcmp(a, "--") == 0)
-            return i + 1;
-        if (strcmp(a, "--help") == 0) {
-            usage(stdout);
-            return 0;
-        }
-        if (strcmp(a, "--version") == 0) {
-            nw_opt_print_version(stdout, "nw-init");
-            return 0;
-        }
-        if (v == NULL) {
-            /* every option below takes a value */
-        } else if (strcmp(a, "--restart-min-ms") == 0) {
-            ok = parse_ms(v, &o->min_ms);
-        } else if (strcmp(a, "--restart-max-ms") == 0) {
-            ok = parse_ms(v, &o->max_ms);
-        } else if (strcmp(a, "--stop-timeout-ms") == 0) {
-            ok = parse_ms(v, &o->stop_ms);
-        } else if (strcmp(a, "--log-format") == 0) {
-            ok = strcmp(v, "text") == 0 || strcmp(v, "json") == 0;
-            o->json = strcmp(v, "json") == 0;
-        } else if (strcmp(a, "--log-level") == 0) {
-            ok = nw_log_level_parse(v, &o->level);
+        switch (id) {
+            case NW_INIT_O_MIN:
+                ok = parse_ms(v, &o->min_ms);
+                break;
+            case NW_INIT_O_MAX:
+                ok = parse_ms(v, &o->max_ms);
+                break;
+            case NW_INIT_O_STOP:
+                ok = parse_ms(v, &o->stop_ms);
+                break;
+            case NW_INIT_O_FORMAT:
+                ok = strcmp(v, "text") == 0 || strcmp(v, "json") == 0;
+                o->json = strcmp(v, "json") == 0;
+                break;
+            case NW_INIT_O_LEVEL:
+                ok = nw_log_level_parse(v, &o->level);
+                break;
+            default:
+                break;
         }
         if (!ok) {
-            (void)fprintf(stderr, "nw-init: bad option or value: %s\n", a);
+            (void)nw_opt_usage_error(&init_cmd, "bad option value: --%s '%.64s'",
+                                     init_opts[id - 1].name, v != NULL ? v : "");
             return -1;
         }
     }
-    (void)fprintf(stderr, "nw-init: no program given (options end with --)\n");
-    return -1;
+    if (id != NW_OPT_END)
+        return nw_opt_finish(&p, id) == NW_OPT_EXIT_OK ? 0 : -1;
+    if (p.optind <= 1 || strcmp(argv[p.optind - 1], "--") != 0) {
+        (void)nw_opt_usage_error(&init_cmd, "options end with \"--\" before the first PROG");
+        return -1;
+    }
+    if (p.optind >= argc) {
+        (void)nw_opt_usage_error(&init_cmd, "no program given after \"--\"");
+        return -1;
+    }
+    return p.optind;
 }
 
 /* Splits argv[first..] at "--" into children (argv entries "--" become NULL terminators). */
