@@ -27,17 +27,22 @@ static int64_t now_ms(void)
     return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
 }
 
-static void usage(FILE *f)
-{
-    (void)fputs("usage: nw-lambda (run by AWS Lambda as bootstrap; configured by the environment)\n"
-                "  AWS_LAMBDA_RUNTIME_API    host:port of the Runtime API (set by Lambda)\n"
-                "  KEY_ARN, SECRET_ARN       KMS key and Secrets Manager secret of the wallet key\n"
-                "  NITRO_INSTANCE_PRIVATE_DNS  nw-host's name[:port] (HTTPS, default port 443)\n"
-                "  NITRO_CA_CERT_PATH        CA bundle that signs nw-host's certificate\n"
-                "  NW_CLIENT_CERT, NW_CLIENT_KEY  client certificate for nw-host (optional)\n"
-                "  LOG_LEVEL                 DEBUG, INFO, WARNING (default) or ERROR\n",
-                f);
-}
+static const struct nw_opt lambda_opts[] = {{NULL, 0, NULL, 0, NULL}};
+
+static const struct nw_opt_cmd lambda_cmd = {
+    "nw-lambda",
+    "[--help | --version]",
+    "The wallet's AWS Lambda function: a custom runtime (bootstrap for provided.al2023),\n"
+    "run by AWS Lambda and configured by the environment.",
+    lambda_opts,
+    "environment:\n"
+    "  AWS_LAMBDA_RUNTIME_API    host:port of the Runtime API (set by Lambda)\n"
+    "  KEY_ARN, SECRET_ARN       KMS key and Secrets Manager secret of the wallet key\n"
+    "  NITRO_INSTANCE_PRIVATE_DNS  nw-host's name[:port] (HTTPS, default port 443)\n"
+    "  NITRO_CA_CERT_PATH        CA bundle that signs nw-host's certificate\n"
+    "  NW_CLIENT_CERT, NW_CLIENT_KEY  client certificate for nw-host (optional)\n"
+    "  LOG_LEVEL                 DEBUG, INFO, WARNING (default) or ERROR",
+};
 
 static enum nw_log_level log_level(void)
 {
@@ -83,15 +88,14 @@ static void serve_one(struct nw_lambda *l, struct nw_rt *rt, struct nw_rt_invoca
 
 int main(int argc, char **argv)
 {
-    if (argc > 1 && strcmp(argv[1], "--version") == 0) {
-        nw_opt_print_version(stdout, "nw-lambda");
-        return 0;
-    }
-    if (argc > 1) {
-        bool help = strcmp(argv[1], "--help") == 0 || strcmp(argv[1], "-h") == 0;
-        usage(help ? stdout : stderr);
-        return help ? 0 : 2;
-    }
+    struct nw_opt_parser p;
+    const char *v = NULL;
+    nw_opt_init(&p, &lambda_cmd, argc, argv);
+    int id = nw_opt_next(&p, &v);
+    if (id != NW_OPT_END)
+        return nw_opt_finish(&p, id);
+    if (p.optind < argc)
+        return nw_opt_usage_error(&lambda_cmd, "unexpected argument '%.64s'", argv[p.optind]);
     if (nw_mem_hook_libraries() != 0 || nw_http_global_init(true) != NW_OK) {
         (void)fputs("nw-lambda: cannot initialise the libraries\n", stderr);
         return 1;

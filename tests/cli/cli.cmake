@@ -1,8 +1,14 @@
 # The nw CLI (issue 13 points 4-14, issue 9 point 4), label cli: unit tests of the pieces under
 # it, and shell/Python scripts that drive the real binaries.
 nw_add_unit_test(cli SOURCES ${CMAKE_CURRENT_LIST_DIR}/test_cli_units.c LIBS nwcli LABELS cli)
+set(nw_conv_bins)
+foreach(b nw-devaws nw-proxy nw-enclave nw-host nw-init nw-lambda)
+    if(TARGET ${b})
+        list(APPEND nw_conv_bins $<TARGET_FILE:${b}>)
+    endif()
+endforeach()
 add_test(NAME cli.conventions COMMAND sh ${CMAKE_CURRENT_LIST_DIR}/conventions_cli.sh $<TARGET_FILE:nw>
-    $<TARGET_FILE:nw-devaws> $<TARGET_FILE:nw-proxy>)
+    ${nw_conv_bins})
 set_tests_properties(cli.conventions PROPERTIES LABELS cli TIMEOUT 120)
 add_test(NAME cli.tx COMMAND sh ${CMAKE_CURRENT_LIST_DIR}/tx_cli.sh $<TARGET_FILE:nw>)
 set_tests_properties(cli.tx PROPERTIES LABELS cli TIMEOUT 120)

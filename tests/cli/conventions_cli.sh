@@ -1,7 +1,7 @@
 #!/bin/sh
 # Issue 13 points 5 and 6: every command's --help on stdout with exit 0, --version, --opt=value,
 # usage errors that say what is wrong (exit 2), errors that name their file, "no input on
-# stdin", the notice when stdin is a terminal. Usage: conventions_cli.sh NW [NW-DEVAWS] [NW-PROXY]
+# stdin", the notice when stdin is a terminal. Usage: conventions_cli.sh NW [OTHER-BINARY...]
 set -u
 nw=$1
 umask 077
@@ -88,15 +88,19 @@ PY
     grep -q 'reading a transaction as JSON from the terminal' "$dir/tty"; check "stdin on a terminal is announced" $?
 fi
 
-# The other binaries share the option module.
-for bin in "${2:-}" "${3:-}"; do
-    [ -n "$bin" ] || continue
+# The other binaries (nw-devaws, nw-proxy, nw-enclave, nw-host, nw-init, nw-lambda) share the
+# option module.
+shift
+for bin in "$@"; do
     name=$(basename "$bin")
     "$bin" --help >"$dir/h" 2>"$dir/e"; rc=$?
     [ $rc -eq 0 ] && grep -q "^usage: $name" "$dir/h" && [ ! -s "$dir/e" ]; check "$name --help: stdout, exit 0" $?
     "$bin" --version | grep -q "^$name [0-9].*commit"; check "$name --version" $?
     "$bin" --nosuch-option >/dev/null 2>"$dir/e"; rc=$?
-    [ $rc -eq 2 ] && grep -q "unknown option '--nosuch-option'" "$dir/e"; check "$name unknown option: exit 2" $?
+    [ $rc -eq 2 ] && grep -q "unknown option '--nosuch-option'" "$dir/e" &&
+        grep -q "try '$name --help'" "$dir/e"; check "$name unknown option: exit 2" $?
+    "$bin" --versio >/dev/null 2>"$dir/e"; rc=$?
+    [ $rc -eq 2 ] && grep -q "(did you mean '--version'?)" "$dir/e"; check "$name --versio: did you mean" $?
 done
 
 [ $fails -eq 0 ] && echo "conventions_cli: all passed" || echo "conventions_cli: $fails failed"
