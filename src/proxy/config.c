@@ -1,10 +1,12 @@
 /*
- * nw-proxy configuration: the command line (native and vsock-proxy forms) and the vsock-proxy
- * allowlist YAML. Pure parsing plus one file read; no sockets.
+ * nw-proxy configuration: the command line (native and vsock-proxy forms, one <nw/opt.h> table
+ * that also prints --help) and the vsock-proxy allowlist YAML. Pure parsing plus one file read;
+ * no sockets.
  */
 #include <arpa/inet.h>
 #include <errno.h>
 #include <netinet/in.h>
+#include <stddef.h>
 #include <stdio.h>
 #include <string.h>
 #include <strings.h>
@@ -12,10 +14,13 @@
 #include <yaml.h>
 
 #include <nw/err.h>
+#include <nw/opt.h>
 
 #include "proxy.h"
 
-#define DIAG(...) (void)snprintf(diag, NW_PROXY_DIAG_MAX, __VA_ARGS__)
+#define DIAG(...)    (void)snprintf(diag, NW_PROXY_DIAG_MAX, __VA_ARGS__)
+#define STRINGIFY(x) #x
+#define TEXT_OF(x)   STRINGIFY(x)
 
 static bool parse_uint(const char *s, uint64_t min, uint64_t max, uint64_t *out)
 {
@@ -70,29 +75,92 @@ static nw_err add_route(struct nw_proxy_cfg *cfg, char *diag, const char *l, con
     return NW_OK;
 }
 
-/* Options that take a value; numeric ones carry their range. */
-struct opt {
-    const char *name;
-    const char *alias;
-    uint64_t min, max; /* max 0: not numeric */
+enum {
+    NW_PX_O_LISTEN = 1,
+    NW_PX_O_CONNECT,
+    NW_PX_O_ROUTE,
+    NW_PX_O_CONFIG,
+    NW_PX_O_WORKERS,
+    NW_PX_O_IPV4,
+    NW_PX_O_IPV6,
+    NW_PX_O_MAX_CONNS,
+    NW_PX_O_IDLE_TIMEOUT,
+    NW_PX_O_CONNECT_TIMEOUT,
+    NW_PX_O_DNS_TTL_MAX,
+    NW_PX_O_DRAIN_TIMEOUT,
+    NW_PX_O_PIPE_SIZE,
+    NW_PX_O_LOG_FORMAT,
+    NW_PX_O_LOG_LEVEL,
+    NW_PX_O_LISTEN_OVERRIDE,
 };
 
-static const struct opt opts_with_value[] = {
-    {"--listen", NULL, 0, 0},
-    {"--connect", NULL, 0, 0},
-    {"--route", NULL, 0, 0},
-    {"--config", NULL, 0, 0},
-    {"--listen-override", NULL, 0, 0},
-    {"--log-format", NULL, 0, 0},
-    {"--log-level", NULL, 0, 0},
-    {"--num_workers", "-w", 1, 64},
-    {"--max-conns", NULL, 1, 1000000},
-    {"--idle-timeout", NULL, 0, 604800},
-    {"--connect-timeout", NULL, 1, 600000},
-    {"--dns-ttl-max", NULL, 0, 86400},
-    {"--drain-timeout", NULL, 0, 3600},
-    {"--pipe-size", NULL, 4096, 1 << 20},
+/* The one table that parses the command line and prints --help (<nw/opt.h>). */
+static const struct nw_opt opts[] = {
+    {"listen", 0, "ADDR", NW_PX_O_LISTEN, "accept connections on ADDR (pairs with a --connect)"},
+    {"connect", 0, "ADDR", NW_PX_O_CONNECT, "relay them to ADDR (pairs with a --listen)"},
+    {"route", 0, "LISTEN=CONNECT", NW_PX_O_ROUTE,
+     "one route; repeat for more (at most " TEXT_OF(NW_PROXY_ROUTES_MAX) ")"},
+    {"config", 0, "FILE", NW_PX_O_CONFIG,
+     "the allowlist YAML; SIGHUP reloads it\n(allowlist: - {address: HOST, port: N})"},
+    {"num_workers", 'w', "N", NW_PX_O_WORKERS, "event-loop threads (default 1)"},
+    {"ipv4", '4', NULL, NW_PX_O_IPV4, "resolve target names to IPv4 only"},
+    {"ipv6", '6', NULL, NW_PX_O_IPV6, "resolve target names to IPv6 only"},
+    {"max-conns", 0, "N", NW_PX_O_MAX_CONNS, "open connections over all routes (default 4096)"},
+    {"idle-timeout", 0, "S", NW_PX_O_IDLE_TIMEOUT,
+     "close connections idle for S seconds (default 0: never)"},
+    {"connect-timeout", 0, "MS", NW_PX_O_CONNECT_TIMEOUT,
+     "resolve+connect deadline per connection (default 10000)"},
+    {"dns-ttl-max", 0, "S", NW_PX_O_DNS_TTL_MAX,
+     "re-resolve target names after S seconds (default 60)"},
+    {"drain-timeout", 0, "S", NW_PX_O_DRAIN_TIMEOUT,
+     "on SIGTERM, wait up to S seconds for open connections\n(default 30)"},
+    {"pipe-size", 0, "BYTES", NW_PX_O_PIPE_SIZE, "splice pipe size per direction (default 262144)"},
+    {"log-format", 0, "text|json", NW_PX_O_LOG_FORMAT, "log lines as text (default) or JSON"},
+    {"log-level", 0, "LEVEL", NW_PX_O_LOG_LEVEL, "debug, info (default), warn or error"},
+    {"listen-override", 0, "ADDR", NW_PX_O_LISTEN_OVERRIDE,
+     "(testing) listen here instead of vsock in the\nvsock-proxy form"},
+    {NULL, 0, NULL, 0, NULL},
 };
+
+const struct nw_opt_cmd nw_proxy_cmd = {
+    "nw-proxy",
+    "--listen ADDR --connect ADDR [options]\n"
+    "--route LISTEN=CONNECT [--route LISTEN=CONNECT ...] [options]\n"
+    "LOCAL_VSOCK_PORT REMOTE_HOST REMOTE_PORT [--config FILE] [-w N] [-4|-6]",
+    "A byte relay between tcp:, unix: and vsock: addresses (docs/proxy.md).\n"
+    "The third form is AWS vsock-proxy's: listen on vsock:any:LOCAL_VSOCK_PORT and relay\n"
+    "to tcp:REMOTE_HOST:REMOTE_PORT, which must be in the allowlist of --config FILE\n"
+    "(default " NW_PROXY_DEFAULT_YAML ").",
+    opts,
+    "ADDR is tcp:HOST:PORT (tcp:[v6]:PORT), unix:/PATH or vsock:CID:PORT (CID may be any).\n"
+    "Signals: TERM/INT drain and exit, HUP reloads the allowlist, USR1 logs counters.\n"
+    "Exit: 0 after SIGTERM/SIGINT; 1 an error; 2 a usage error or bad configuration.",
+};
+
+/* The numeric options: their range and the unsigned field of the configuration they set. */
+static const struct number_opt {
+    int id;
+    uint64_t min, max;
+    size_t offset;
+} number_opts[] = {
+    {NW_PX_O_WORKERS, 1, 64, offsetof(struct nw_proxy_cfg, workers)},
+    {NW_PX_O_MAX_CONNS, 1, 1000000, offsetof(struct nw_proxy_cfg, max_conns)},
+    {NW_PX_O_IDLE_TIMEOUT, 0, 604800, offsetof(struct nw_proxy_cfg, idle_timeout_s)},
+    {NW_PX_O_CONNECT_TIMEOUT, 1, 600000, offsetof(struct nw_proxy_cfg, connect_timeout_ms)},
+    {NW_PX_O_DNS_TTL_MAX, 0, 86400, offsetof(struct nw_proxy_cfg, dns_ttl_max_s)},
+    {NW_PX_O_DRAIN_TIMEOUT, 0, 3600, offsetof(struct nw_proxy_cfg, drain_s)},
+    {NW_PX_O_PIPE_SIZE, 4096, 1 << 20, offsetof(struct nw_proxy_cfg, pipe_size)},
+};
+
+/* The long name of option id (without the dashes), for messages. */
+static const char *opt_name(int id)
+{
+    for (const struct nw_opt *o = opts; o->name != NULL; o++) {
+        if (o->id == id)
+            return o->name;
+    }
+    return "?";
+}
 
 struct pending {
     const char *listen, *connect, *override;
@@ -100,72 +168,97 @@ struct pending {
     size_t npos;
 };
 
-static nw_err apply_value(
-    struct nw_proxy_cfg *cfg, struct pending *p, char *diag, const struct opt *o, const char *v)
+static nw_err
+set_number(struct nw_proxy_cfg *cfg, char *diag, const struct number_opt *o, const char *v)
 {
     uint64_t n = 0;
-    if (o->max != 0 && !parse_uint(v, o->min, o->max, &n)) {
-        DIAG("%s: '%.40s' is not a number in %llu..%llu", o->name, v, (unsigned long long)o->min,
-             (unsigned long long)o->max);
+    if (!parse_uint(v, o->min, o->max, &n)) {
+        DIAG("--%s: '%.40s' is not a number in %llu..%llu", opt_name(o->id), v,
+             (unsigned long long)o->min, (unsigned long long)o->max);
         return NW_ERR_PROXY_NUMBER;
     }
-    const char *k = o->name;
-    if (strcmp(k, "--listen") == 0 || strcmp(k, "--connect") == 0) {
-        const char **slot = k[2] == 'l' ? &p->listen : &p->connect;
-        if (*slot != NULL) {
-            DIAG("%s given twice before its pair (use --route LISTEN=CONNECT for more)", k);
-            return NW_ERR_PROXY_USAGE;
-        }
-        *slot = v;
-        if (p->listen != NULL && p->connect != NULL) {
-            NW_TRY(add_route(cfg, diag, p->listen, p->connect));
-            p->listen = p->connect = NULL;
-        }
-    } else if (strcmp(k, "--route") == 0) {
-        const char *eq = strchr(v, '=');
-        char l[NW_ADDR_TEXT_MAX];
-        if (eq == NULL || (size_t)(eq - v) >= sizeof(l)) {
-            DIAG("--route '%.100s': expected LISTEN=CONNECT", v);
-            return NW_ERR_PROXY_USAGE;
-        }
-        memcpy(l, v, (size_t)(eq - v));
-        l[eq - v] = '\0';
-        NW_TRY(add_route(cfg, diag, l, eq + 1));
-    } else if (strcmp(k, "--config") == 0) {
-        if (*v == '\0' || strlen(v) >= sizeof(cfg->config_path)) {
-            DIAG("--config: bad path");
-            return NW_ERR_PROXY_USAGE;
-        }
-        memcpy(cfg->config_path, v, strlen(v) + 1);
-    } else if (strcmp(k, "--listen-override") == 0) {
-        p->override = v;
-    } else if (strcmp(k, "--log-format") == 0) {
-        if (strcmp(v, "json") != 0 && strcmp(v, "text") != 0) {
-            DIAG("--log-format: '%.40s' (expected text or json)", v);
-            return NW_ERR_PROXY_USAGE;
-        }
-        cfg->log_json = v[0] == 'j';
-    } else if (strcmp(k, "--log-level") == 0) {
-        if (!nw_log_level_parse(v, &cfg->log_level)) {
-            DIAG("--log-level: '%.40s' (expected debug, info, warn or error)", v);
-            return NW_ERR_PROXY_USAGE;
-        }
-    } else if (strcmp(k, "--num_workers") == 0) {
-        cfg->workers = (unsigned)n;
-    } else if (strcmp(k, "--max-conns") == 0) {
-        cfg->max_conns = (unsigned)n;
-    } else if (strcmp(k, "--idle-timeout") == 0) {
-        cfg->idle_timeout_s = (unsigned)n;
-    } else if (strcmp(k, "--connect-timeout") == 0) {
-        cfg->connect_timeout_ms = (unsigned)n;
-    } else if (strcmp(k, "--dns-ttl-max") == 0) {
-        cfg->dns_ttl_max_s = (unsigned)n;
-    } else if (strcmp(k, "--drain-timeout") == 0) {
-        cfg->drain_s = (unsigned)n;
-    } else {
-        cfg->pipe_size = (unsigned)n;
+    unsigned u = (unsigned)n;
+    memcpy((unsigned char *)cfg + o->offset, &u, sizeof(u));
+    return NW_OK;
+}
+
+/* --listen or --connect: a route once both sides are known. */
+static nw_err
+set_side(struct nw_proxy_cfg *cfg, struct pending *p, char *diag, int id, const char *v)
+{
+    const char **slot = id == NW_PX_O_LISTEN ? &p->listen : &p->connect;
+    if (*slot != NULL) {
+        DIAG("--%s given twice before its pair (use --route LISTEN=CONNECT for more)",
+             opt_name(id));
+        return NW_ERR_PROXY_USAGE;
+    }
+    *slot = v;
+    if (p->listen != NULL && p->connect != NULL) {
+        NW_TRY(add_route(cfg, diag, p->listen, p->connect));
+        p->listen = p->connect = NULL;
     }
     return NW_OK;
+}
+
+static nw_err set_route(struct nw_proxy_cfg *cfg, char *diag, const char *v)
+{
+    const char *eq = strchr(v, '=');
+    char l[NW_ADDR_TEXT_MAX];
+    if (eq == NULL || (size_t)(eq - v) >= sizeof(l)) {
+        DIAG("--route '%.100s': expected LISTEN=CONNECT", v);
+        return NW_ERR_PROXY_USAGE;
+    }
+    memcpy(l, v, (size_t)(eq - v));
+    l[eq - v] = '\0';
+    return add_route(cfg, diag, l, eq + 1);
+}
+
+/* Apply option id with value v (NULL for a flag). */
+static nw_err apply(struct nw_proxy_cfg *cfg, struct pending *p, char *diag, int id, const char *v)
+{
+    for (size_t i = 0; i < NW_ARRAY_LEN(number_opts); i++) {
+        if (number_opts[i].id == id)
+            return set_number(cfg, diag, &number_opts[i], v);
+    }
+    switch (id) {
+        case NW_PX_O_LISTEN:
+        case NW_PX_O_CONNECT:
+            return set_side(cfg, p, diag, id, v);
+        case NW_PX_O_ROUTE:
+            return set_route(cfg, diag, v);
+        case NW_PX_O_CONFIG:
+            if (*v == '\0' || strlen(v) >= sizeof(cfg->config_path)) {
+                DIAG("--config: bad path");
+                return NW_ERR_PROXY_USAGE;
+            }
+            memcpy(cfg->config_path, v, strlen(v) + 1);
+            return NW_OK;
+        case NW_PX_O_IPV4:
+            cfg->family = AF_INET;
+            return NW_OK;
+        case NW_PX_O_IPV6:
+            cfg->family = AF_INET6;
+            return NW_OK;
+        case NW_PX_O_LOG_FORMAT:
+            if (strcmp(v, "json") != 0 && strcmp(v, "text") != 0) {
+                DIAG("--log-format: '%.40s' (expected text or json)", v);
+                return NW_ERR_PROXY_USAGE;
+            }
+            cfg->log_json = v[0] == 'j';
+            return NW_OK;
+        case NW_PX_O_LOG_LEVEL:
+            if (!nw_log_level_parse(v, &cfg->log_level)) {
+                DIAG("--log-level: '%.40s' (expected debug, info, warn or error)", v);
+                return NW_ERR_PROXY_USAGE;
+            }
+            return NW_OK;
+        case NW_PX_O_LISTEN_OVERRIDE:
+            p->override = v;
+            return NW_OK;
+        default:
+            DIAG("internal: option %d has no action", id);
+            return NW_ERR_PROXY_USAGE;
+    }
 }
 
 /* The vsock-proxy form: LOCAL_VSOCK_PORT REMOTE_HOST REMOTE_PORT. */
@@ -196,17 +289,6 @@ static nw_err compat_route(struct nw_proxy_cfg *cfg, const struct pending *p, ch
     return add_route(cfg, diag, l, c);
 }
 
-static const struct opt *find_opt(const char *name, size_t len)
-{
-    for (size_t i = 0; i < NW_ARRAY_LEN(opts_with_value); i++) {
-        const struct opt *o = &opts_with_value[i];
-        if ((strlen(o->name) == len && memcmp(o->name, name, len) == 0) ||
-            (o->alias != NULL && strlen(o->alias) == len && memcmp(o->alias, name, len) == 0))
-            return o;
-    }
-    return NULL;
-}
-
 static nw_err finish(struct nw_proxy_cfg *cfg, struct pending *p, char *diag)
 {
     if (p->listen != NULL || p->connect != NULL) {
@@ -229,7 +311,7 @@ static nw_err finish(struct nw_proxy_cfg *cfg, struct pending *p, char *diag)
         DIAG("--listen-override only applies to the vsock-proxy form");
         return NW_ERR_PROXY_USAGE;
     }
-    if (cfg->nroutes == 0 && !cfg->help) {
+    if (cfg->nroutes == 0) {
         DIAG("no route: give --listen ADDR --connect ADDR, --route LISTEN=CONNECT, or "
              "LOCAL_VSOCK_PORT REMOTE_HOST REMOTE_PORT");
         return NW_ERR_PROXY_USAGE;
@@ -249,39 +331,39 @@ nw_err nw_proxy_parse_args(struct nw_proxy_cfg *cfg,
                            int argc,
                            const char *const *argv)
 {
+    /* getopt permutes the pointers it is given (never the strings): hand it a copy. */
+    char *args[NW_PROXY_ARGS_MAX];
     struct pending p;
+    struct nw_opt_parser op;
+    const char *v;
+    int id;
     memset(&p, 0, sizeof(p));
     cfg_defaults(cfg);
     diag[0] = '\0';
-    for (int i = 1; i < argc; i++) {
-        const char *a = argv[i];
-        if (strcmp(a, "-h") == 0 || strcmp(a, "--help") == 0) {
-            cfg->help = true;
-        } else if (strcmp(a, "-4") == 0 || strcmp(a, "--ipv4") == 0) {
-            cfg->family = AF_INET;
-        } else if (strcmp(a, "-6") == 0 || strcmp(a, "--ipv6") == 0) {
-            cfg->family = AF_INET6;
-        } else if (a[0] == '-' && a[1] != '\0') {
-            const char *eq = strncmp(a, "--", 2) == 0 ? strchr(a, '=') : NULL;
-            size_t nlen = eq != NULL ? (size_t)(eq - a) : strlen(a);
-            const struct opt *o = find_opt(a, nlen);
-            if (o == NULL) {
-                DIAG("unknown option '%.60s'", a);
-                return NW_ERR_PROXY_USAGE;
-            }
-            const char *v = eq != NULL ? eq + 1 : (i + 1 < argc ? argv[++i] : NULL);
-            if (v == NULL) {
-                DIAG("option %s needs a value", o->name);
-                return NW_ERR_PROXY_USAGE;
-            }
-            NW_TRY(apply_value(cfg, &p, diag, o, v));
-        } else {
-            if (p.npos == NW_ARRAY_LEN(p.pos)) {
-                DIAG("unexpected argument '%.60s'", a);
-                return NW_ERR_PROXY_USAGE;
-            }
-            p.pos[p.npos++] = a;
+    if (argc < 0 || (size_t)argc > NW_ARRAY_LEN(args)) {
+        DIAG("too many arguments (at most %zu)", NW_ARRAY_LEN(args) - 1);
+        return NW_ERR_PROXY_USAGE;
+    }
+    for (int i = 0; i < argc; i++)
+        args[i] = (char *)argv[i];
+    nw_opt_init(&op, &nw_proxy_cmd, argc, args);
+    while ((id = nw_opt_next(&op, &v)) > 0)
+        NW_TRY(apply(cfg, &p, diag, id, v));
+    if (id == NW_OPT_HELP || id == NW_OPT_VERSION) {
+        cfg->help = id == NW_OPT_HELP;
+        cfg->version = id == NW_OPT_VERSION;
+        return NW_OK;
+    }
+    if (id != NW_OPT_END) {
+        DIAG("%s", op.error);
+        return NW_ERR_PROXY_USAGE;
+    }
+    for (int i = op.optind; i < argc; i++) {
+        if (p.npos == NW_ARRAY_LEN(p.pos)) {
+            DIAG("unexpected argument '%.60s'", args[i]);
+            return NW_ERR_PROXY_USAGE;
         }
+        p.pos[p.npos++] = args[i];
     }
     return finish(cfg, &p, diag);
 }

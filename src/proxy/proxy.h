@@ -14,6 +14,7 @@
 #include <nw/addr.h>
 #include <nw/err.h>
 #include <nw/log.h>
+#include <nw/opt.h>
 
 #define NW_PROXY_ROUTES_MAX   16
 #define NW_PROXY_ADDRS_MAX    8 /* resolved addresses tried per target */
@@ -21,6 +22,7 @@
 #define NW_PROXY_PATH_MAX     4096
 #define NW_PROXY_DEFAULT_YAML "/etc/nitro_enclaves/vsock-proxy.yaml"
 #define NW_PROXY_DIAG_MAX     320
+#define NW_PROXY_ARGS_MAX     512 /* argc, argv[0] included */
 
 struct nw_proxy_route {
     struct nw_addr listen;
@@ -54,14 +56,22 @@ struct nw_proxy_cfg {
     unsigned pipe_size;                  /* splice pipe capacity in bytes */
     bool log_json;
     enum nw_log_level log_level;
-    bool help;
+    bool help;    /* --help/-h: print nw_proxy_cmd's help (the parse stopped there) */
+    bool version; /* --version: print the version (the parse stopped there) */
 };
 
+/* nw-proxy's command line: the option table that parses argv and prints --help. */
+extern const struct nw_opt_cmd nw_proxy_cmd;
+
 /*
- * Parse nw-proxy's command line (argv[1..argc)) into *cfg, filled with defaults first.
- * Returns: NW_OK; NW_ERR_PROXY_USAGE (unknown flag, missing value, no route), NW_ERR_PROXY_NUMBER,
- * or an address error (NW_ERR_ADDR_*). Out: cfg; diag names the problem (an option or value).
- * Reads no files: the allowlist is loaded separately.
+ * Parse nw-proxy's command line (argv[1..argc)) into *cfg, filled with defaults first, with the
+ * table of nw_proxy_cmd (<nw/opt.h>: --opt=value or --opt value, exact long names, options and
+ * operands in any order, `--` ends the options). argv is not modified (getopt permutes a copy);
+ * argc is at most NW_PROXY_ARGS_MAX. --help or --version stop the parse with NW_OK and
+ * cfg->help or cfg->version set.
+ * Returns: NW_OK; NW_ERR_PROXY_USAGE (unknown option, with a did-you-mean, missing value, no
+ * route), NW_ERR_PROXY_NUMBER, or an address error (NW_ERR_ADDR_*). Out: cfg; diag names the
+ * problem (an option or value). Reads no files: the allowlist is loaded separately.
  */
 nw_err nw_proxy_parse_args(struct nw_proxy_cfg *cfg,
                            char diag[NW_PROXY_DIAG_MAX],

@@ -45,6 +45,83 @@ static void test_args_native(void **state)
     assert_true(cfg.help);
 }
 
+/* The <nw/opt.h> conventions: --opt=value, short options glued to their value, --help/-h and
+ * --version stop the parse, `--` ends the options, argv is left as it was. */
+static void test_args_conventions(void **state)
+{
+    (void)state;
+    assert_int_equal(PARSE("--listen=tcp:127.0.0.1:5432", "--connect=vsock:3:8001",
+                           "--max-conns=10", "-w2", "--log-level=debug", "--ipv4"),
+                     NW_OK);
+    assert_string_equal(cfg.routes[0].text, "tcp:127.0.0.1:5432=vsock:3:8001");
+    assert_int_equal(cfg.max_conns, 10);
+    assert_int_equal(cfg.workers, 2);
+    assert_int_equal(cfg.log_level, NW_LOG_DEBUG);
+    assert_int_equal(cfg.family, AF_INET);
+    assert_false(cfg.help);
+    assert_false(cfg.version);
+    assert_int_equal(PARSE("--connect", "unix:/b", "--listen", "unix:/a", "--pipe-size", "8192"),
+                     NW_OK);
+    assert_string_equal(cfg.routes[0].text, "unix:/a=unix:/b");
+    assert_int_equal(cfg.pipe_size, 8192);
+    /* --help needs no route and ends the parse: a bad option after it is not looked at. */
+    assert_int_equal(PARSE("-h"), NW_OK);
+    assert_true(cfg.help);
+    assert_int_equal(PARSE("--route", "unix:/a=unix:/b", "--help", "--nope"), NW_OK);
+    assert_true(cfg.help);
+    assert_int_equal(PARSE("--version"), NW_OK);
+    assert_true(cfg.version);
+    assert_false(cfg.help);
+    /* Operands after options, and after `--` (which ends the options). */
+    assert_int_equal(PARSE("-4", "--", "8000", "kms.us-east-1.amazonaws.com", "443"), NW_OK);
+    assert_true(cfg.compat);
+    assert_string_equal(cfg.routes[0].text, "vsock:any:8000=tcp:kms.us-east-1.amazonaws.com:443");
+    /* getopt permutes the array it parses; the caller's argv stays in order. */
+    const char *const argv[] = {"nw-proxy", "8000", "h", "-w", "2", "443"};
+    assert_int_equal(nw_proxy_parse_args(&cfg, diag, 6, argv), NW_OK);
+    assert_string_equal(argv[1], "8000");
+    assert_string_equal(argv[3], "-w");
+    assert_string_equal(argv[5], "443");
+    assert_string_equal(cfg.routes[0].text, "vsock:any:8000=tcp:h:443");
+    assert_int_equal(cfg.workers, 2);
+}
+
+static void test_args_usage_errors(void **state)
+{
+    (void)state;
+    /* Unknown options, with the closest known name. */
+    assert_int_equal(PARSE("--listen", "unix:/a", "--conect", "unix:/b"), NW_ERR_PROXY_USAGE);
+    assert_string_equal(diag, "unknown option '--conect' (did you mean '--connect'?)");
+    assert_int_equal(PARSE("--num-workers=2", "--route", "unix:/a=unix:/b"), NW_ERR_PROXY_USAGE);
+    assert_non_null(strstr(diag, "did you mean '--num_workers'?"));
+    assert_int_equal(PARSE("-x", "--route", "unix:/a=unix:/b"), NW_ERR_PROXY_USAGE);
+    assert_string_equal(diag, "unknown option '-x'");
+    /* Only exact long names: a prefix is not taken for the option it starts. */
+    assert_int_equal(PARSE("--listen-o", "unix:/a", "8000", "h", "1"), NW_ERR_PROXY_USAGE);
+    assert_non_null(strstr(diag, "did you mean '--listen-override'?"));
+    /* A missing value, a value given to a flag. */
+    assert_int_equal(PARSE("--route", "unix:/a=unix:/b", "--connect"), NW_ERR_PROXY_USAGE);
+    assert_string_equal(diag, "option '--connect' needs a value (ADDR)");
+    assert_int_equal(PARSE("--route", "unix:/a=unix:/b", "-w"), NW_ERR_PROXY_USAGE);
+    assert_non_null(strstr(diag, "needs a value"));
+    assert_int_equal(PARSE("--ipv6=1", "--route", "unix:/a=unix:/b"), NW_ERR_PROXY_USAGE);
+    assert_string_equal(diag, "option '--ipv6' takes no value");
+    /* Values are checked as before; the diag names the long option. */
+    assert_int_equal(PARSE("-w", "65", "--route", "unix:/a=unix:/b"), NW_ERR_PROXY_NUMBER);
+    assert_string_equal(diag, "--num_workers: '65' is not a number in 1..64");
+    assert_int_equal(PARSE("--connect-timeout=0", "--route", "unix:/a=unix:/b"),
+                     NW_ERR_PROXY_NUMBER);
+    assert_non_null(strstr(diag, "--connect-timeout"));
+    /* More arguments than the parser copies. */
+    static const char *many[NW_PROXY_ARGS_MAX + 1];
+    many[0] = "nw-proxy";
+    for (size_t i = 1; i < NW_ARRAY_LEN(many); i++)
+        many[i] = "-4";
+    assert_int_equal(nw_proxy_parse_args(&cfg, diag, (int)NW_ARRAY_LEN(many), many),
+                     NW_ERR_PROXY_USAGE);
+    assert_non_null(strstr(diag, "too many arguments"));
+}
+
 static void test_args_compat(void **state)
 {
     (void)state;
@@ -226,9 +303,10 @@ static void test_allowlist_load(void **state)
 int main(void)
 {
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test(test_args_native),      cmocka_unit_test(test_args_compat),
-        cmocka_unit_test(test_args_errors),      cmocka_unit_test(test_allowlist),
-        cmocka_unit_test(test_allowlist_errors), cmocka_unit_test(test_allowlist_deep_nesting),
+        cmocka_unit_test(test_args_native),       cmocka_unit_test(test_args_conventions),
+        cmocka_unit_test(test_args_compat),       cmocka_unit_test(test_args_errors),
+        cmocka_unit_test(test_args_usage_errors), cmocka_unit_test(test_allowlist),
+        cmocka_unit_test(test_allowlist_errors),  cmocka_unit_test(test_allowlist_deep_nesting),
         cmocka_unit_test(test_allowlist_load),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
