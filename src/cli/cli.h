@@ -112,4 +112,19 @@ void nw_cli_lines_clear(struct nw_cli_lines *r);
  */
 nw_err nw_cli_lines_next(struct nw_cli_lines *r, struct nw_cur *line, bool *end) NW_MUST_USE;
 
+/* One --jsonl line's work: its answer appended to out, or an error code with diag. */
+typedef nw_err (*nw_cli_jsonl_fn)(void *arg,
+                                  struct nw_buf *out,
+                                  struct nw_diag *diag,
+                                  struct nw_cur line);
+
+/*
+ * --jsonl for every command that streams: stdin through nw_cli_lines (lines of at most
+ * max_line bytes), fn on each, and on stdout one line per input line: the answer, or the error
+ * object of that line (an over-long line is an error line too, and the stream goes on).
+ * out_cap bounds one answer. Returns: the exit status, 0 when every line succeeded, 1 when any
+ * failed or stdin could not be read.
+ */
+int nw_cli_jsonl_run(size_t max_line, size_t out_cap, nw_cli_jsonl_fn fn, void *arg) NW_NONNULL(3);
+
 #endif /* NW_CLI_H */

@@ -155,46 +155,27 @@ out:
     return err;
 }
 
+struct jsonl_arg {
+    const struct nw_secp *ctx;
+    bool typed;
+};
+
+static nw_err jsonl_line(void *arg, struct nw_buf *out, struct nw_diag *diag, struct nw_cur line)
+{
+    const struct jsonl_arg *a = arg;
+    return run_line(a->ctx, out, diag, a->typed, line);
+}
+
 /* Stream stdin through the shared line reader: memory is bounded by one line. */
 static int run_jsonl(bool typed)
 {
-    struct nw_cli_lines lines;
-    struct nw_buf out;
-    struct nw_cur line;
-    bool end = false, failed = false;
-    int rc = NW_CLI_EXIT_OK;
     struct nw_secp *ctx = nw_cli_secp();
     if (ctx == NULL)
         return NW_CLI_EXIT_ERR;
-    nw_cli_lines_init(&lines, STDIN_FILENO, MAX_JSONL_LINE);
-    nw_buf_init(&out, 4096, false);
-    while (!end) {
-        struct nw_diag diag = {0};
-        nw_err err = nw_cli_lines_next(&lines, &line, &end);
-        if (err == NW_ERR_IO || err == NW_ERR_NOMEM) {
-            rc = nw_cli_fail_err(err, "reading stdin");
-            break;
-        }
-        if (end)
-            break;
-        out.len = 0;
-        if (err == NW_OK)
-            err = run_line(ctx, &out, &diag, typed, line);
-        else
-            (void)nw_diag_set(&diag, err, "line %zu is longer than %zu bytes", lines.line_no,
-                              (size_t)MAX_JSONL_LINE);
-        if (err == NW_OK) {
-            (void)nw_cli_print_line(nw_buf_cur(&out));
-        } else {
-            failed = true;
-            nw_cli_error_line(stdout, err, diag.code == err ? diag.msg : NULL);
-            (void)fflush(stdout);
-        }
-    }
-    nw_cli_lines_clear(&lines);
-    nw_buf_clear(&out);
+    struct jsonl_arg a = {ctx, typed};
+    int rc = nw_cli_jsonl_run(MAX_JSONL_LINE, 4096, jsonl_line, &a);
     nw_secp_free(ctx);
-    return rc == NW_CLI_EXIT_OK && failed ? NW_CLI_EXIT_ERR : rc;
+    return rc;
 }
 
 /* One-shot mode: key from a file, input from path or stdin. */

@@ -121,45 +121,25 @@ static nw_err jsonl_line(const struct nw_secp *secp,
     return err;
 }
 
+struct jsonl_arg {
+    const struct nw_secp *secp;
+    const struct nw_seckey *file_key;
+    enum nw_cli_tx_format format;
+};
+
+static nw_err jsonl_cb(void *arg, struct nw_buf *out, struct nw_diag *diag, struct nw_cur line)
+{
+    const struct jsonl_arg *a = arg;
+    return jsonl_line(a->secp, out, diag, line, a->file_key, a->format);
+}
+
 /* Stream stdin line by line: one answer (or error object) per line on stdout. */
 static int run_jsonl(const struct nw_secp *secp,
                      const struct nw_seckey *file_key,
                      enum nw_cli_tx_format format)
 {
-    struct nw_cli_lines lines;
-    struct nw_buf out;
-    struct nw_cur line;
-    bool end = false, failed = false;
-    int rc = NW_CLI_EXIT_OK;
-
-    nw_cli_lines_init(&lines, STDIN_FILENO, JSONL_LINE_MAX);
-    nw_buf_init(&out, 4 * JSONL_LINE_MAX, false);
-    while (!end) {
-        struct nw_diag diag = {0};
-        nw_err err = nw_cli_lines_next(&lines, &line, &end);
-        if (err == NW_ERR_IO || err == NW_ERR_NOMEM) {
-            rc = nw_cli_fail_err(err, "reading stdin");
-            break;
-        }
-        if (end)
-            break;
-        out.len = 0;
-        if (err == NW_OK)
-            err = jsonl_line(secp, &out, &diag, line, file_key, format);
-        else
-            (void)nw_diag_set(&diag, err, "line %zu is longer than %zu bytes", lines.line_no,
-                              (size_t)JSONL_LINE_MAX);
-        if (err == NW_OK) {
-            (void)nw_cli_print_line(nw_buf_cur(&out));
-        } else {
-            failed = true;
-            nw_cli_error_line(stdout, err, diag.code == err ? diag.msg : NULL);
-            (void)fflush(stdout);
-        }
-    }
-    nw_cli_lines_clear(&lines);
-    nw_buf_clear(&out);
-    return rc == NW_CLI_EXIT_OK && failed ? NW_CLI_EXIT_ERR : rc;
+    struct jsonl_arg a = {secp, file_key, format};
+    return nw_cli_jsonl_run(JSONL_LINE_MAX, 4 * JSONL_LINE_MAX, jsonl_cb, &a);
 }
 
 static const struct nw_opt sign_tx_opts[] = {

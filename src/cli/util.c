@@ -340,3 +340,40 @@ nw_err nw_cli_lines_next(struct nw_cli_lines *r, struct nw_cur *line, bool *end)
         NW_TRY(refill(r));
     }
 }
+
+int nw_cli_jsonl_run(size_t max_line, size_t out_cap, nw_cli_jsonl_fn fn, void *arg)
+{
+    struct nw_cli_lines lines;
+    struct nw_buf out;
+    struct nw_cur line;
+    bool end = false, failed = false;
+    int rc = NW_CLI_EXIT_OK;
+    nw_cli_lines_init(&lines, STDIN_FILENO, max_line);
+    nw_buf_init(&out, out_cap, false);
+    while (!end) {
+        struct nw_diag diag = {0};
+        nw_err err = nw_cli_lines_next(&lines, &line, &end);
+        if (err == NW_ERR_IO || err == NW_ERR_NOMEM) {
+            rc = nw_cli_fail_err(err, "reading stdin");
+            break;
+        }
+        if (end)
+            break;
+        out.len = 0;
+        if (err == NW_OK)
+            err = fn(arg, &out, &diag, line);
+        else
+            (void)nw_diag_set(&diag, err, "line %zu is longer than %zu bytes", lines.line_no,
+                              max_line);
+        if (err == NW_OK) {
+            (void)nw_cli_print_line(nw_buf_cur(&out));
+        } else {
+            failed = true;
+            nw_cli_error_line(stdout, err, diag.code == err ? diag.msg : NULL);
+            (void)fflush(stdout);
+        }
+    }
+    nw_cli_lines_clear(&lines);
+    nw_buf_clear(&out);
+    return rc == NW_CLI_EXIT_OK && failed ? NW_CLI_EXIT_ERR : rc;
+}
