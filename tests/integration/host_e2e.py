@@ -534,17 +534,19 @@ def case_canary(s):
 CASES = {n[5:]: f for n, f in globals().items() if n.startswith("case_")}
 
 
-def main():
+def run_case(cases, extra_bins=()):
+    """Run the case CASE (argv) of cases on a fresh Stack; 0 pass, 77 skipped (said why)."""
     if os.geteuid() != 0 or not os.path.exists("/usr/lib/postgresql/15/bin/initdb"):
         print("SKIPPED: needs root and PostgreSQL 15 (tests/lib/pgtest.sh)")
         return 77
-    for b in ("src/enclave/nw-enclave", "src/host/nw-host", "src/devaws/nw-devaws"):
+    bins = ("src/enclave/nw-enclave", "src/host/nw-host", "src/devaws/nw-devaws")
+    for b in bins + tuple(extra_bins):
         if not os.path.exists(os.path.join(BUILD, b)):
             print("SKIPPED: %s not built" % b)
             return 77
     s = Stack()
     try:
-        CASES[CASE](s)
+        cases[CASE](s)
     finally:
         s.cleanup()
     print("PASS " + CASE)
@@ -552,4 +554,4 @@ def main():
 
 
 if __name__ == "__main__":
-    sys.exit(main())
+    sys.exit(run_case(CASES))

@@ -12,8 +12,8 @@ import subprocess
 import sys
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-import host_e2e  # noqa: E402,F401  (reads SOURCE_DIR BUILD_DIR CASE from argv)
-from host_e2e import BUILD, CASE, NW, Stack, check, fail, free_port  # noqa: E402
+import host_e2e  # noqa: E402  (reads SOURCE_DIR BUILD_DIR CASE from argv)
+from host_e2e import NW, check, free_port  # noqa: E402
 
 DEAD = "0x000000000000000000000000000000000000dEaD"
 
@@ -124,22 +124,6 @@ def case_errors(s):
 CASES = {n[5:]: f for n, f in globals().items() if n.startswith("case_")}
 
 
-def main():
-    if os.geteuid() != 0 or not os.path.exists("/usr/lib/postgresql/15/bin/initdb"):
-        print("SKIPPED: needs root and PostgreSQL 15")
-        return 77
-    for b in ("src/enclave/nw-enclave", "src/host/nw-host", "src/devaws/nw-devaws", "src/cli/nw"):
-        if not os.path.exists(os.path.join(BUILD, b)):
-            print("SKIPPED: %s not built" % b)
-            return 77
-    s = Stack()
-    try:
-        CASES[CASE](s)
-    finally:
-        s.cleanup()
-    print("PASS " + CASE)
-    return 0
-
 
 if __name__ == "__main__":
-    sys.exit(main())
+    sys.exit(host_e2e.run_case(CASES, ("src/cli/nw",)))

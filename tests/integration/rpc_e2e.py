@@ -11,7 +11,6 @@ import http.client
 import http.server
 import json
 import os
-import socket
 import ssl
 import subprocess
 import sys
@@ -19,7 +18,7 @@ import threading
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import host_e2e  # noqa: E402  (reads SOURCE_DIR BUILD_DIR CASE from argv as this script does)
-from host_e2e import BUILD, CASE, NW, Stack, check, fail, free_port  # noqa: E402
+from host_e2e import BUILD, NW, check, free_port  # noqa: E402
 
 DEAD = "0x000000000000000000000000000000000000dEaD"
 
@@ -303,22 +302,6 @@ def case_upstream(s):
 CASES = {n[5:]: f for n, f in globals().items() if n.startswith("case_")}
 
 
-def main():
-    if os.geteuid() != 0 or not os.path.exists("/usr/lib/postgresql/15/bin/initdb"):
-        print("SKIPPED: needs root and PostgreSQL 15")
-        return 77
-    for b in ("src/enclave/nw-enclave", "src/host/nw-host", "src/devaws/nw-devaws", "src/cli/nw"):
-        if not os.path.exists(os.path.join(BUILD, b)):
-            print("SKIPPED: %s not built" % b)
-            return 77
-    s = Stack()
-    try:
-        CASES[CASE](s)
-    finally:
-        s.cleanup()
-    print("PASS " + CASE)
-    return 0
-
 
 if __name__ == "__main__":
-    sys.exit(main())
+    sys.exit(host_e2e.run_case(CASES, ("src/cli/nw",)))
