@@ -71,6 +71,12 @@ static const struct opt opts[] = {
      "how the enclave reaches KMS (default relay)"},
     {"enclave-kms-addr", NW_HOST_K_STR, F(enclave_kms_addr), "ADDR",
      "KMS address as the enclave sees it (enclave default vsock:3:8000)"},
+    {"enclave-kms-host", NW_HOST_K_STR, F(enclave_kms_host), "NAME",
+     "direct mode: the KMS name the enclave's TLS checks (enclave default "
+     "kms.REGION.amazonaws.com)"},
+    {"enclave-kms-ca", NW_HOST_K_STR, F(enclave_kms_ca), "PATH",
+     "direct mode: CA bundle path inside the enclave image for KMS (the image has "
+     "/etc/nw/ca/kms.pem)"},
     {"kms-key-id", NW_HOST_K_STR, F(kms_key_id), "ID", "KMS key for generated keys"},
     {"enclave-nsm", NW_HOST_K_STR, F(enclave_nsm), "PATH",
      "NSM device of the enclave (/dev/nsm, or unix:PATH to the simulator)"},

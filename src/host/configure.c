@@ -121,6 +121,8 @@ nw_err nw_host_configure_request(struct nw_host_ctx *ctx, json_t **out, struct n
     NW_CHECK(set_str(o, "region", ctx->region));
     NW_CHECK(set_str(o, "kms_mode", c->kms_mode));
     NW_CHECK(set_str(o, "kms_addr", c->enclave_kms_addr));
+    NW_CHECK(set_str(o, "kms_host", c->enclave_kms_host));
+    NW_CHECK(set_str(o, "kms_ca_bundle", c->enclave_kms_ca));
     NW_CHECK(set_str(o, "kms_key_id", c->kms_key_id));
     NW_CHECK(set_str(o, "nsm", c->enclave_nsm));
     NW_CHECK(set_str(o, "audit", c->audit));

@@ -40,6 +40,8 @@ struct nw_host_config {
     /* What configure tells the enclave. */
     char *kms_mode;         /* relay (default) | direct */
     char *enclave_kms_addr; /* where the enclave reaches KMS; NULL: its default vsock:3:8000 */
+    char *enclave_kms_host; /* direct mode: KMS TLS name; NULL: the enclave's default */
+    char *enclave_kms_ca;   /* direct mode: CA bundle path in the enclave; NULL: its default */
     char *kms_key_id;       /* KMS key for generate_key */
     char *enclave_nsm;      /* NSM for the enclave; NULL: its default /dev/nsm */
     char *db_secret_id;     /* RDS secret: JSON username/password/host/port/dbname */

@@ -21,6 +21,7 @@
 #include <sys/socket.h>
 #include <time.h>
 
+#include <nw/err.h>
 #include <nw/httpd.h>
 #include <nw/mem.h>
 
@@ -214,9 +215,9 @@ static enum MHD_Result dispatch(struct nw_httpd *h,
     cn->answered = true;
     if (h->o.require_client_cert && !rq.client_cert_verified) {
         resp.status = 403;
-        if (nw_buf_append_str(&resp.body,
-                              "{\"error\":{\"code\":\"permission\",\"message\":"
-                              "\"a trusted client certificate is required\"}}") != NW_OK)
+        if (nw_buf_appendf(&resp.body, "{\"error\":{\"code\":\"%s\",\"message\":\"%s\"}}",
+                           nw_err_code(NW_ERR_CLIENT_CERT),
+                           nw_err_str(NW_ERR_CLIENT_CERT)) != NW_OK)
             resp.body.len = 0;
     } else {
         h->o.handler(h->o.ctx, &resp, &rq);

@@ -3,7 +3,7 @@
 # temporary directory on free ports; each case drives it over HTTPS and stops it by PID.
 find_package(Python3 COMPONENTS Interpreter)
 if(Python3_FOUND AND TARGET nw-host)
-    foreach(case demo seed_shapes v1_ops enclave_restart pg_down_up devaws_down binary_changed
+    foreach(case demo seed_shapes v1_ops enclave_restart pg_down_up devaws_down kms_direct binary_changed
             http_abuse canary)
         add_test(NAME e2e.host.${case}
             COMMAND ${Python3_EXECUTABLE} ${CMAKE_CURRENT_LIST_DIR}/host_e2e.py

@@ -142,7 +142,7 @@ def case_client_cert():
         for who in (None, "stranger"):
             try:
                 st, v = request(port, "GET", "/healthz", cert=who)
-                check(st == 403 and v["error"]["code"] == "permission", "%s: %d %s" % (who, st, v))
+                check(st == 403 and v["error"]["code"] == "client_cert", "%s: %d %s" % (who, st, v))
             except (ssl.SSLError, ConnectionError):
                 pass  # refusing the handshake is as good
     finally:

@@ -428,6 +428,20 @@ def case_devaws_down(s):
     check(st == 200, "generate_key after nw-devaws came back")
 
 
+def case_kms_direct(s):
+    """--kms-mode direct: the enclave reaches KMS over its own TLS (CA and name from nw-host's
+    configure), signed with the instance credentials nw-host forwards; the relay stays idle."""
+    s.demo("--kms-mode", "direct")
+    check(s.result["transaction_signed"].startswith("0x02"), "the seed's flow in direct mode")
+    kid = s.ok("POST", "/v1/keys", {})["key_id"]
+    r = s.ok("POST", "/v1/transactions/sign", {"key_id": kid, "transaction_payload": SEED_PAYLOAD})
+    check(r["transaction_signed"].startswith("0x02"), "a generated key signs in direct mode")
+    st, text = s.call("GET", "/metrics")
+    relayed = [ln for ln in text.splitlines()
+               if ln.startswith("nw_host_kms_relay_calls_total{") and not ln.endswith(" 0")]
+    check(st == 200 and not relayed, "no KMS call went through the relay: %s" % relayed)
+
+
 def case_binary_changed(s):
     s.demo()
     kid = s.ok("POST", "/v1/keys", {})["key_id"]
