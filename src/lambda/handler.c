@@ -17,6 +17,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include <nw/base64.h>
 #include <nw/kms.h>
@@ -258,6 +259,26 @@ static nw_err op_get_key(struct nw_lambda *l, struct nw_buf *answer, struct nw_l
  * One call to nw-host: method, path and a JSON body; the answer is the host's JSON when the
  * status is 2xx, else a HostError carrying the host's error code and message.
  */
+/* Time kept back from the invocation's deadline to post an error to the Runtime API. */
+#define DEADLINE_MARGIN_MS 300
+
+/*
+ * The timeout of a call to nw-host: the configured one, cut to what is left of the invocation
+ * (less the margin). Returns: > 0; 0 when nothing is left.
+ */
+static int host_timeout(const struct nw_lambda *l)
+{
+    if (l->deadline_ms <= 0)
+        return l->cfg.host_timeout_ms;
+    struct timespec ts;
+    (void)clock_gettime(CLOCK_REALTIME, &ts);
+    int64_t now = (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+    int64_t left = l->deadline_ms - now - DEADLINE_MARGIN_MS;
+    if (left <= 0)
+        return 0;
+    return left < l->cfg.host_timeout_ms ? (int)left : l->cfg.host_timeout_ms;
+}
+
 static nw_err host_call(struct nw_lambda *l,
                         struct nw_buf *answer,
                         struct nw_lambda_fail *f,
@@ -280,12 +301,19 @@ static nw_err host_call(struct nw_lambda *l,
     NW_CHECK_COND(n > 0 && (size_t)n < sizeof(url), NW_ERR_INVALID_ARG);
     if (body != NULL)
         NW_CHECK(nw_lambda_json_dump(&req_body, body));
+    int timeout_ms = host_timeout(l);
+    if (timeout_ms == 0) {
+        err = fail_set(f, NW_ERR_DEADLINE_EXCEEDED, "TimeoutError",
+                       "the invocation's deadline leaves no time to call the Nitro instance");
+        goto out;
+    }
     struct nw_http_header hd[] = {{"Content-Type", "application/json"}};
     struct nw_http_request rq = {.method = method,
                                  .url = url,
                                  .headers = hd,
                                  .n_headers = body != NULL ? 1 : 0,
-                                 .body = nw_buf_cur(&req_body)};
+                                 .body = nw_buf_cur(&req_body),
+                                 .timeout_ms = timeout_ms};
     err = nw_http_perform(l->host, &resp, &rq, &d);
     if (err != NW_OK) {
         fail_set(f, err, "Exception",
@@ -407,7 +435,7 @@ nw_err nw_lambda_handle(struct nw_lambda *l,
                         int64_t deadline_ms)
 {
     json_error_t je;
-    (void)deadline_ms;
+    l->deadline_ms = deadline_ms;
     memset(f, 0, sizeof(*f));
     json_t *ev = json_loadb((const char *)event.ptr, event.len, JSON_REJECT_DUPLICATES, &je);
     if (!json_is_object(ev)) {

@@ -75,6 +75,7 @@ struct nw_lambda {
     struct nw_aws_client *kms;
     struct nw_aws_client *sm;
     struct nw_http *host;
+    int64_t deadline_ms; /* the current invocation's deadline, Unix ms; 0: none given */
 };
 
 /* A failure to report to the Runtime API: an error type (as the seed's Python exceptions are
@@ -90,7 +91,9 @@ nw_err nw_lambda_init(struct nw_lambda *l, struct nw_lambda_fail *fail)
 void nw_lambda_clear(struct nw_lambda *l) NW_NONNULL(1);
 
 /*
- * Handle one event (JSON text). Out: answer (JSON text appended) or *fail.
+ * Handle one event (JSON text). Out: answer (JSON text appended) or *fail. deadline_ms is the
+ * invocation's Lambda-Runtime-Deadline-Ms (Unix ms; 0: none): the call to nw-host ends early
+ * enough to report its failure before Lambda stops the function.
  * Handles secrets: set_key events carry a private key; it is wiped after use and never appears
  * in fail or in the answer.
  */

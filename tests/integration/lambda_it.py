@@ -83,11 +83,11 @@ class Runtime:
         self.api = "127.0.0.1:%d" % self.server.server_address[1]
         self.n = 0
 
-    def invoke(self, event, timeout=30):
+    def invoke(self, event, timeout=30, deadline_in_ms=30000):
         self.n += 1
         rid = "8476a536-e9f4-11e8-9739-%012d" % self.n
         body = event if isinstance(event, bytes) else json.dumps(event).encode()
-        self.events.put((rid, int(time.time() * 1000) + 30000, body))
+        self.events.put((rid, int(time.time() * 1000) + deadline_in_ms, body))
         with self.cond:
             ok = self.cond.wait_for(lambda: rid in self.answers, timeout)
         check(ok, "no answer for %s within %ss" % (rid, timeout))
@@ -103,6 +103,7 @@ class FakeHost:
     def __init__(self, cert, key):
         self.requests = []
         self.reply = (200, {"transaction_signed": "0x02f8", "transaction_hash": "0x12"})
+        self.delay = 0.0  # seconds before answering
         host = self
 
         class H(http.server.BaseHTTPRequestHandler):
@@ -121,6 +122,7 @@ class FakeHost:
                 self._send()
 
             def _send(self):
+                time.sleep(host.delay)
                 status, obj = host.reply
                 body = json.dumps(obj).encode()
                 self.send_response(status)
@@ -250,6 +252,23 @@ def main():
                   "kms_denied" in ans["errorMessage"] and "403" in ans["errorMessage"],
                   "host error: %s" % ans)
 
+        def deadline():
+            # Lambda-Runtime-Deadline-Ms bounds the call to nw-host: a slow host is given up in
+            # time to report it, and no call starts when no time is left.
+            host.reply = (200, {"transaction_signed": "0x02", "transaction_hash": "0x03"})
+            host.delay = 5.0
+            t0 = time.time()
+            kind, ans = rt.invoke({"operation": "sign_transaction",
+                                   "transaction_payload": {"nonce": 1}}, deadline_in_ms=2000)
+            took = time.time() - t0
+            host.delay = 0.0
+            check(kind == "error" and took < 2.0, "slow host: %s after %.2fs" % (ans, took))
+            n = len(host.requests)
+            kind, ans = rt.invoke({"operation": "sign_transaction",
+                                   "transaction_payload": {"nonce": 1}}, deadline_in_ms=100)
+            check(kind == "error" and ans["errorType"] == "TimeoutError" and
+                  len(host.requests) == n, "past deadline: %s" % ans)
+
         def v1_ops():
             host.reply = (200, {"key_id": "k", "address": "0x00"})
             kind, ans = rt.invoke({"operation": "generate_key", "label": "hot"})
@@ -337,6 +356,7 @@ def main():
         failed = run_cases([("set_key", set_key), ("get_key", get_key), ("bad_key", bad_key),
                             ("missing_and_unknown", missing_and_unknown),
                             ("sign_transaction", sign_transaction), ("host_error", host_error),
+                            ("deadline", deadline),
                             ("v1_ops", v1_ops), ("wrong_ca", wrong_ca),
                             ("init_error", init_error), ("zip_in_empty_root", zip_in_empty_root)])
         log = boot.stop()
