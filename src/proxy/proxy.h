@@ -81,7 +81,9 @@ nw_err nw_proxy_parse_args(struct nw_proxy_cfg *cfg,
 /*
  * Parse vsock-proxy allowlist YAML text (`allowlist: - {address: HOST, port: N}`).
  * Returns: NW_OK, NW_ERR_PROXY_CONFIG_YAML (not YAML), NW_ERR_PROXY_ALLOWLIST (wrong shape, bad
- * entry, port out of range, too many entries). Out: al; diag names the problem.
+ * entry, port out of range, too many entries), NW_ERR_PROXY_NUL (a NUL inside a key or value),
+ * NW_ERR_PROXY_DUP_KEY (a key twice in one mapping). Out: al (empty on failure); diag names
+ * the problem.
  */
 nw_err nw_proxy_allowlist_parse(struct nw_proxy_allowlist *al,
                                 char diag[NW_PROXY_DIAG_MAX],

@@ -1,8 +1,9 @@
 /*
  * Fuzz target: nw_proxy_allowlist_parse (libyaml document walk) and nw_proxy_allowed.
- * Properties: any input gives NW_OK or one of the two documented codes with a diagnostic; on
+ * Properties: any input gives NW_OK or one of the documented codes with a diagnostic; on
  * failure the list is empty; on success every entry has a non-empty host that matches itself.
  */
+#include <stdbool.h>
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
@@ -19,8 +20,9 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     char diag[NW_PROXY_DIAG_MAX];
     nw_err err = nw_proxy_allowlist_parse(&al, diag, data, size);
     if (err != NW_OK) {
-        if ((err != NW_ERR_PROXY_CONFIG_YAML && err != NW_ERR_PROXY_ALLOWLIST) || al.n != 0 ||
-            diag[0] == '\0')
+        bool documented = err == NW_ERR_PROXY_CONFIG_YAML || err == NW_ERR_PROXY_ALLOWLIST ||
+                          err == NW_ERR_PROXY_NUL || err == NW_ERR_PROXY_DUP_KEY;
+        if (!documented || al.n != 0 || diag[0] == '\0')
             abort();
         return 0;
     }
