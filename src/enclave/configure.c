@@ -9,6 +9,7 @@
  *   kms_key_id (default KMS key of generate_key), kms_timeout_ms, nsm ("/dev/nsm" | "unix:PATH"),
  *   recipient_rotate_s, cache_ttl_s (0 disables), cache_max_keys,
  *   audit ("required" default | "best_effort" | "off"), audit_buffer_rows,
+ *   key_row_ttl_ms (how long a key row read for signing is reused; default 1000, 0 disables),
  *   database {host, hostaddr, port, dbname, user, password, sslmode, sslrootcert,
  *             connect_timeout_ms}.
  * Without a database, audit must be "off" (said explicitly): no signature goes unrecorded by
@@ -37,6 +38,7 @@ static const char *const cfg_fields[] = {"region",
                                          "cache_max_keys",
                                          "audit",
                                          "audit_buffer_rows",
+                                         "key_row_ttl_ms",
                                          "database",
                                          NULL};
 
@@ -58,6 +60,7 @@ void nw_enc_cfg_put(struct nw_enc_cfg *c)
 {
     if (c == NULL || atomic_fetch_sub(&c->refs, 1) != 1)
         return;
+    nw_enc_rows_free(c->rows);
     nw_store_free(c->store);
     nw_vault_free(c->vault);
     nw_free_secret(c, sizeof(*c));
@@ -209,6 +212,11 @@ static nw_err build(struct nw_enc_op_ctx *c, struct nw_enc_cfg *cfg)
     NW_TRY(parse_audit(o, d, &sc, have_db));
     cfg->audit_mode = sc.audit_mode;
     sc.instance = c->e->instance;
+    int64_t row_ttl = NW_ENC_ROW_TTL_MS;
+    bool have = false;
+    NW_TRY(nw_enc_get_int(o, d, "key_row_ttl_ms", 0, 60000, &row_ttl, &have));
+    if (!have)
+        row_ttl = NW_ENC_ROW_TTL_MS;
 
     nw_err err = nw_vault_new(&cfg->vault, &vc, d);
     if (err != NW_OK)
@@ -217,8 +225,9 @@ static nw_err build(struct nw_enc_op_ctx *c, struct nw_enc_cfg *cfg)
         err = nw_store_open(&cfg->store, &sc, d);
         if (err != NW_OK)
             return err;
+        err = nw_enc_rows_new(&cfg->rows, row_ttl);
     }
-    return NW_OK;
+    return err;
 }
 
 nw_err nw_enc_op_configure(struct nw_enc_op_ctx *c, json_t **result)

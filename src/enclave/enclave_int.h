@@ -31,12 +31,14 @@
 #define NW_ENC_FRAME_TIMEOUT  30000 /* ms for the rest of a frame once its header arrived */
 #define NW_ENC_WRITE_TIMEOUT  30000 /* ms to write one answer */
 #define NW_ENC_LIST_MAX       10000 /* most keys list_keys / attest handle */
+#define NW_ENC_ROW_TTL_MS     1000  /* default key_row_ttl_ms: how stale a cached key row may be */
+#define NW_ENC_ROW_SLOTS      256   /* key rows cached per configuration */
 
 /* Options from the command line. */
 struct nw_enc_opts {
     const char *listen;
     bool bring_up_loopback;
-    int workers;     /* default 4 */
+    int workers;     /* default 8 */
     int queue;       /* default 256 */
     int deadline_ms; /* default and maximum per-request deadline; default 30000 */
     bool db_demo;
@@ -49,6 +51,7 @@ struct nw_enc_cfg {
     atomic_int refs;
     struct nw_vault *vault;
     struct nw_store *store; /* NULL: no database configured */
+    struct nw_enc_rows *rows; /* cached key rows; NULL: key_row_ttl_ms 0 or no database */
     enum nw_kms_mode kms_mode;
     enum nw_audit_mode audit_mode;
     char region[64];
@@ -183,6 +186,16 @@ nw_err nw_enc_op_list_keys(struct nw_enc_op_ctx *c, json_t **result);
 nw_err nw_enc_op_get_key(struct nw_enc_op_ctx *c, json_t **result);
 nw_err nw_enc_op_disable_key(struct nw_enc_op_ctx *c, json_t **result);
 nw_err nw_enc_op_attest(struct nw_enc_op_ctx *c, json_t **result);
+
+/* ---- rowcache.c: key rows read by signing requests, kept key_row_ttl_ms ---- */
+struct nw_enc_rows;
+/* ttl_ms <= 0: *out = NULL (no cache; every function below accepts NULL). */
+nw_err nw_enc_rows_new(struct nw_enc_rows **out, int64_t ttl_ms) NW_MUST_USE;
+void nw_enc_rows_free(struct nw_enc_rows *r);
+/* A fresh row by id or, when id is NULL, by lower-case address: a copy in *row (caller clears). */
+bool nw_enc_rows_get(struct nw_enc_rows *r, struct nw_key_row *row, const char *id, const char *addr);
+void nw_enc_rows_put(struct nw_enc_rows *r, const struct nw_key_row *row);
+void nw_enc_rows_forget(struct nw_enc_rows *r, const char *id);
 
 /* ---- keysrc.c: where a signing key comes from ---- */
 

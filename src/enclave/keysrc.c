@@ -151,6 +151,8 @@ lookup(struct nw_enc_op_ctx *c, struct nw_key_row *row, const char *key_id, cons
     if (key_id != NULL) {
         if (strlen(key_id) != NW_KEY_ID_LEN)
             return nw_diag_set(c->diag, NW_ERR_BAD_REQUEST, "field 'key_id' is not a key id");
+        if (nw_enc_rows_get(c->cfg->rows, row, key_id, NULL))
+            return NW_OK;
         err = nw_store_key_get(c->cfg->store, row, key_id, c->req->deadline_ms);
     } else {
         uint8_t a[20];
@@ -161,8 +163,12 @@ lookup(struct nw_enc_op_ctx *c, struct nw_key_row *row, const char *key_id, cons
         lower[1] = 'x';
         if (nw_hex_encode(lower + 2, sizeof(lower) - 2, a, 20, false) != NW_OK)
             return NW_ERR_INTERNAL;
+        if (nw_enc_rows_get(c->cfg->rows, row, NULL, lower))
+            return NW_OK;
         err = nw_store_key_by_address(c->cfg->store, row, lower, c->req->deadline_ms);
     }
+    if (err == NW_OK)
+        nw_enc_rows_put(c->cfg->rows, row);
     if (err == NW_ERR_INVALID_ARG)
         return nw_diag_set(c->diag, NW_ERR_BAD_REQUEST, "field '%s' is malformed",
                            key_id != NULL ? "key_id" : "address");

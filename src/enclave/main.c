@@ -33,7 +33,7 @@ static const struct nw_opt options[] = {
      "where to take frames (default " NW_ENC_DEFAULT_LISTEN ")"},
     {"bring-up-loopback", 0, NULL, NW_ENC_O_LOOPBACK,
      "set interface lo up (ioctl) before anything else"},
-    {"workers", 'w', "N", NW_ENC_O_WORKERS, "worker threads (default 4)"},
+    {"workers", 'w', "N", NW_ENC_O_WORKERS, "worker threads (default 8, nw-host's pool size: a worker waits out its audit commit)"},
     {"queue", 'q', "N", NW_ENC_O_QUEUE,
      "queued requests before answering overloaded (default 256)"},
     {"deadline-ms", 0, "MS", NW_ENC_O_DEADLINE,
@@ -80,7 +80,7 @@ static int parse_opts(struct nw_enc_opts *o, int argc, char **argv)
     const char *v;
     int id;
     o->listen = NW_ENC_DEFAULT_LISTEN;
-    o->workers = 4;
+    o->workers = 8;
     o->queue = 256;
     o->deadline_ms = 30000;
     o->log_json = true;

@@ -307,7 +307,9 @@ nw_err nw_enc_op_disable_key(struct nw_enc_op_ctx *c, json_t **result)
     if (err == NW_OK)
         err = nw_store_key_disable(c->cfg->store, row.id, c->req->deadline_ms);
     if (err == NW_OK) {
-        /* Wipe it from the cache of this configuration (other instances expire it by TTL). */
+        /* Wipe it from the caches of this configuration (other instances expire it by TTL:
+         * their key rows within key_row_ttl_ms, their decrypted keys at the next row read). */
+        nw_enc_rows_forget(c->cfg->rows, row.id);
         nw_vault_forget(c->cfg->vault, nw_cur_of(row.ciphertext, row.ciphertext_len), row.id);
         *result = json_pack("{s:s,s:b}", "key_id", row.id, "disabled", 1);
         if (*result == NULL)

@@ -261,6 +261,23 @@ def two_instances(stack):
     stack.call(a_enc, {"op": "sign_message", "key_id": g["key_id"], "message": "m"})
     inst = {r[0] for r in stack.psql("select distinct instance from nw_audit")}
     check({res["a"]["instance"], res["b"]["instance"]} <= inst, "audit rows from both")
+    # A disable on a: refused on a at once; on b once b's cached row is older than
+    # key_row_ttl_ms (b reads the row again and forgets the decrypted key), at once with 0.
+    stack.configure(b_enc, "relay", key_row_ttl_ms=1500)
+    c_enc = stack.enclave("inst-c")
+    stack.configure(c_enc, "relay", key_row_ttl_ms=0)
+    msg = {"op": "sign_message", "key_id": g["key_id"], "message": "m"}
+    for enc in (b_enc, c_enc):
+        check(stack.call(enc, msg)["ok"], "signs before the disable")
+    check(stack.call(a_enc, {"op": "disable_key", "key_id": g["key_id"]})["ok"], "disable on a")
+    check(stack.call(a_enc, msg)["error"]["code"] == "key_disabled", "a refuses at once")
+    check(stack.call(c_enc, msg)["error"]["code"] == "key_disabled", "ttl 0 refuses at once")
+    check(stack.call(b_enc, msg)["ok"], "b's cached row is still fresh")
+    time.sleep(1.6)
+    check(stack.call(b_enc, msg)["error"]["code"] == "key_disabled", "b refuses after the ttl")
+    n = len(stack.psql("select seq from nw_audit where op = 'sign_message' and key_id = '%s'"
+                       % g["key_id"]))
+    check(n == 8, "every signing request audited, cached rows too (%d)" % n)
 
 def bad(stack, enc, req, code="bad_request", want_id=True):
     c = es.Frames(enc.sock, 30)
