@@ -103,6 +103,15 @@ struct nw_http;
  * connect_to; NW_ERR_INTERNAL if libcurl cannot be set up.
  */
 nw_err nw_http_new(struct nw_http **out, const struct nw_http_opts *opts) NW_MUST_USE NW_NONNULL(1);
+
+/*
+ * The CA bundle a client uses when none is configured (no ca_file, no AWS_CA_BUNDLE): the first
+ * of candidates (NULL-terminated; NULL: the system bundles of Debian/Ubuntu, Amazon Linux 2023 /
+ * RHEL / Fedora, SUSE, Alpine, in that order) that is a readable file, or NULL. libcurl only knows
+ * the path of the distribution it was built on (Debian's), which Amazon Linux and the Lambda
+ * provided.al2023 runtime, where the bundled binaries run, do not have.
+ */
+const char *nw_http_system_ca(const char *const *candidates);
 void nw_http_free(struct nw_http *h);
 
 /*

@@ -69,6 +69,21 @@ static char *dup_str(const char *s)
     return p;
 }
 
+const char *nw_http_system_ca(const char *const *candidates)
+{
+    static const char *const system[] = {
+        "/etc/ssl/certs/ca-certificates.crt",                /* Debian, Ubuntu, Alpine */
+        "/etc/pki/tls/certs/ca-bundle.crt",                  /* Amazon Linux, RHEL, Fedora */
+        "/etc/pki/ca-trust/extracted/pem/tls-ca-bundle.pem", /* the same, newer layout */
+        "/etc/ssl/ca-bundle.pem",                            /* SUSE */
+        "/etc/ssl/cert.pem",                                 /* Alpine, BSDs */
+        NULL};
+    for (const char *const *p = candidates != NULL ? candidates : system; *p != NULL; p++)
+        if (access(*p, R_OK) == 0)
+            return *p;
+    return NULL;
+}
+
 nw_err nw_http_new(struct nw_http **out, const struct nw_http_opts *opts)
 {
     nw_err err = NW_OK;
@@ -84,8 +99,9 @@ nw_err nw_http_new(struct nw_http **out, const struct nw_http_opts *opts)
         h->have_addr = true;
     }
     h->own_socket = opts->own_socket || (h->have_addr && h->addr.kind == NW_ADDR_VSOCK);
-    if (opts->ca_file != NULL) {
-        h->ca_file = dup_str(opts->ca_file);
+    const char *ca = opts->ca_file != NULL ? opts->ca_file : nw_http_system_ca(NULL);
+    if (ca != NULL) {
+        h->ca_file = dup_str(ca);
         NW_CHECK_COND(h->ca_file != NULL, NW_ERR_NOMEM);
     }
     if (opts->cert_file != NULL) {

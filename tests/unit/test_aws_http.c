@@ -903,6 +903,34 @@ static void test_client_config(void **state)
     nw_aws_creds_provider_free(p);
 }
 
+/* Without a configured bundle the client takes the first system bundle that exists: Amazon
+ * Linux's path when Debian's (libcurl's built-in default) is absent. */
+static void test_system_ca(void **state)
+{
+    (void)state;
+    char dir[] = "/tmp/nw-ca-XXXXXX";
+    assert_non_null(mkdtemp(dir));
+    char debian[64], al2023[64];
+    (void)snprintf(debian, sizeof(debian), "%s/ca-certificates.crt", dir);
+    (void)snprintf(al2023, sizeof(al2023), "%s/ca-bundle.crt", dir);
+    const char *const list[] = {debian, al2023, NULL};
+    assert_null(nw_http_system_ca(list));
+    FILE *f = fopen(al2023, "w");
+    assert_non_null(f);
+    assert_int_equal(fclose(f), 0);
+    assert_string_equal(nw_http_system_ca(list), al2023);
+    f = fopen(debian, "w");
+    assert_non_null(f);
+    assert_int_equal(fclose(f), 0);
+    assert_string_equal(nw_http_system_ca(list), debian);
+    assert_int_equal(unlink(debian), 0);
+    assert_int_equal(unlink(al2023), 0);
+    assert_int_equal(rmdir(dir), 0);
+    /* The built-in list finds this machine's bundle (Debian's, installed by scripts/deps). */
+    if (access("/etc/ssl/certs/ca-certificates.crt", R_OK) == 0)
+        assert_string_equal(nw_http_system_ca(NULL), "/etc/ssl/certs/ca-certificates.crt");
+}
+
 int main(void)
 {
     assert_int_equal(nw_http_global_init(true), NW_OK);
@@ -910,7 +938,7 @@ int main(void)
         cmocka_unit_test(test_kms_roundtrip_signed), cmocka_unit_test(test_retries),
         cmocka_unit_test(test_caps_and_timeouts),    cmocka_unit_test(test_request_options),
         cmocka_unit_test(test_transports),           cmocka_unit_test(test_imds),
-        cmocka_unit_test(test_client_config),
+        cmocka_unit_test(test_client_config),        cmocka_unit_test(test_system_ca),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
