@@ -99,6 +99,9 @@ static const struct opt opts[] = {
      "audit mode (enclave default required)"},
     {"key-cache-ttl-s", NW_HOST_K_INT, F(key_cache_ttl_s), "S",
      "enclave key cache TTL (enclave default 900; 0 disables)"},
+    {"key-row-ttl-ms", NW_HOST_K_INT, F(key_row_ttl_ms), "MS",
+     "how long the enclave reuses a key row before reading it again (enclave default 1000; 0 "
+     "reads every time: a disable on another instance then applies at once)"},
     {"rpc-upstream", NW_HOST_K_STR, F(rpc_upstream), "URL",
      "Ethereum node for eth_sendTransaction and every other JSON-RPC method (proxied)"},
     {"rpc-listen", NW_HOST_K_STR, F(rpc_listen), "ADDR",
@@ -251,6 +254,7 @@ static void defaults(struct nw_host_config *cfg)
     cfg->secret_ttl_ms = 500;
     cfg->secret_stale_s = 900;
     cfg->key_cache_ttl_s = -1;
+    cfg->key_row_ttl_ms = -1;
     cfg->log_level = NW_LOG_INFO;
 }
 

@@ -129,6 +129,9 @@ nw_err nw_host_configure_request(struct nw_host_ctx *ctx, json_t **out, struct n
     if (c->key_cache_ttl_s >= 0 &&
         json_object_set_new(o, "cache_ttl_s", json_integer(c->key_cache_ttl_s)) != 0)
         goto out;
+    if (c->key_row_ttl_ms >= 0 &&
+        json_object_set_new(o, "key_row_ttl_ms", json_integer(c->key_row_ttl_ms)) != 0)
+        goto out;
     if (c->db_secret_id != NULL || c->db_host != NULL) {
         NW_CHECK(db_settings(ctx, db, d));
         if (json_object_set(o, "database", db) != 0)

@@ -50,6 +50,7 @@ struct nw_host_config {
     int db_port;         /* 0: the secret's port, else 5432 */
     char *audit;         /* required | best_effort | off; NULL: the enclave's default */
     int key_cache_ttl_s; /* -1: the enclave's default */
+    int key_row_ttl_ms;  /* -1: the enclave's default */
     char *rpc_upstream;  /* JSON-RPC node for eth_sendTransaction and proxied methods; NULL: none */
     char *rpc_listen;    /* plain-HTTP /rpc listener (loopback tcp: or unix: only); NULL: none */
     enum nw_log_level log_level;
