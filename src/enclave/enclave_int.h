@@ -50,7 +50,7 @@ struct nw_enc_opts {
 struct nw_enc_cfg {
     atomic_int refs;
     struct nw_vault *vault;
-    struct nw_store *store; /* NULL: no database configured */
+    struct nw_store *store;   /* NULL: no database configured */
     struct nw_enc_rows *rows; /* cached key rows; NULL: key_row_ttl_ms 0 or no database */
     enum nw_kms_mode kms_mode;
     enum nw_audit_mode audit_mode;
@@ -193,7 +193,10 @@ struct nw_enc_rows;
 nw_err nw_enc_rows_new(struct nw_enc_rows **out, int64_t ttl_ms) NW_MUST_USE;
 void nw_enc_rows_free(struct nw_enc_rows *r);
 /* A fresh row by id or, when id is NULL, by lower-case address: a copy in *row (caller clears). */
-bool nw_enc_rows_get(struct nw_enc_rows *r, struct nw_key_row *row, const char *id, const char *addr);
+bool nw_enc_rows_get(struct nw_enc_rows *r,
+                     struct nw_key_row *row,
+                     const char *id,
+                     const char *addr);
 void nw_enc_rows_put(struct nw_enc_rows *r, const struct nw_key_row *row);
 void nw_enc_rows_forget(struct nw_enc_rows *r, const char *id);
 

@@ -85,7 +85,10 @@ static bool copy_row(struct nw_key_row *dst, const struct nw_key_row *src)
     return true;
 }
 
-bool nw_enc_rows_get(struct nw_enc_rows *r, struct nw_key_row *row, const char *id, const char *addr)
+bool nw_enc_rows_get(struct nw_enc_rows *r,
+                     struct nw_key_row *row,
+                     const char *id,
+                     const char *addr)
 {
     if (r == NULL)
         return false;
