@@ -298,7 +298,7 @@ static nw_err check(struct nw_host_config *cfg, struct nw_diag *d)
 /* A value or file error: a usage error (2) when the configuration is wrong, else 1. */
 static int report(nw_err err, const struct nw_diag *d)
 {
-    if (err == NW_ERR_CONFIG)
+    if (err == NW_ERR_CONFIG || err == NW_ERR_RPC_LISTEN_NOT_LOCAL)
         return nw_opt_usage_error(&cmd, "%s", d->msg);
     (void)fprintf(stderr, "nw-host: %s\n", nw_err_str(err));
     return 1;
