@@ -212,11 +212,10 @@ static nw_err build(struct nw_enc_op_ctx *c, struct nw_enc_cfg *cfg)
     NW_TRY(parse_audit(o, d, &sc, have_db));
     cfg->audit_mode = sc.audit_mode;
     sc.instance = c->e->instance;
-    int64_t row_ttl = NW_ENC_ROW_TTL_MS;
+    int64_t row_ttl = 0;
     bool have = false;
     NW_TRY(nw_enc_get_int(o, d, "key_row_ttl_ms", 0, 60000, &row_ttl, &have));
-    if (!have)
-        row_ttl = NW_ENC_ROW_TTL_MS;
+    row_ttl = have ? row_ttl : NW_ENC_ROW_TTL_MS;
 
     nw_err err = nw_vault_new(&cfg->vault, &vc, d);
     if (err != NW_OK)
